@@ -1,0 +1,34 @@
+/**
+ * Workspace authorization: one role order, one check. Not a member → 404 (we do not reveal that
+ * a workspace exists); a member without the right → 403; a key scoped to another workspace → 403.
+ */
+import type { Principal } from './auth.ts';
+import type { WorkspaceRole } from './contracts/common.ts';
+import type { Db } from './db.ts';
+import { forbidden, notFound } from './errors.ts';
+import { findRole } from './repositories/workspace.repository.ts';
+
+const RANK: Record<WorkspaceRole, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
+
+export function roleAtLeast(role: WorkspaceRole, minimum: WorkspaceRole): boolean {
+	return RANK[role] >= RANK[minimum];
+}
+
+export async function requireWorkspaceRole(
+	db: Db,
+	principal: Principal,
+	workspaceId: string,
+	minimum: WorkspaceRole
+): Promise<WorkspaceRole> {
+	const role = await findRole(db, workspaceId, principal.userId);
+	if (!role) throw notFound('Workspace');
+	if (principal.keyWorkspaceId && principal.keyWorkspaceId !== workspaceId) {
+		throw forbidden('This API key is limited to another workspace.');
+	}
+	if (!roleAtLeast(role, minimum)) {
+		throw forbidden(
+			`This needs the ${minimum} role or higher; you are ${role === 'admin' ? 'an' : 'a'} ${role}.`
+		);
+	}
+	return role;
+}

@@ -1,0 +1,34 @@
+import * as z from 'zod';
+
+/** Every 2xx body: `{status, data}` (DESIGN §3). */
+export type Envelope<T> = { status: number; data: T };
+
+export const ErrorCode = z.enum([
+	'VALIDATION_ERROR',
+	'UNAUTHENTICATED',
+	'FORBIDDEN',
+	'NOT_FOUND',
+	'CONFLICT',
+	'PAYLOAD_TOO_LARGE',
+	'METHOD_NOT_ALLOWED',
+	'RATE_LIMITED',
+	'UNAVAILABLE',
+	'INTERNAL'
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** Every non-2xx body. `fields` maps a field path (or a batch index) to its messages. */
+export const ErrorEnvelope = z.object({
+	status: z.number().int(),
+	error: z.object({
+		code: ErrorCode,
+		message: z.string(),
+		fields: z.record(z.string(), z.array(z.string())).optional()
+	})
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+export const Uuid = z.uuid({ error: 'must be a UUID' });
+
+export const WorkspaceRole = z.enum(['owner', 'admin', 'editor', 'viewer']);
+export type WorkspaceRole = z.infer<typeof WorkspaceRole>;

@@ -1,0 +1,33 @@
+import type { ErrorCode, ErrorEnvelope } from './contracts/common.ts';
+
+/** The one error type handlers throw; `withErrorEnvelope` turns it into the DESIGN §3 envelope. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: ErrorCode,
+		message: string,
+		readonly fields?: Record<string, string[]>,
+		readonly headers?: Record<string, string>
+	) {
+		super(message);
+	}
+}
+
+export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
+export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);
+export const unauthenticated = (message: string) => new ApiError(401, 'UNAUTHENTICATED', message);
+export const conflict = (message: string) => new ApiError(409, 'CONFLICT', message);
+export const validationError = (message: string, fields?: Record<string, string[]>) =>
+	new ApiError(400, 'VALIDATION_ERROR', message, fields);
+
+export function errorResponse(error: ApiError): Response {
+	const body: ErrorEnvelope = {
+		status: error.status,
+		error: {
+			code: error.code,
+			message: error.message,
+			...(error.fields ? { fields: error.fields } : {})
+		}
+	};
+	return Response.json(body, { status: error.status, headers: error.headers });
+}

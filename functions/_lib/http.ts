@@ -1,0 +1,177 @@
+/**
+ * The request/response plumbing every function shares: the Netlify v2 types we rely on, the
+ * error-envelope wrapper, method dispatch, and body/query/params parsing through zod.
+ */
+import * as z from 'zod';
+import { ConfigError } from './config.ts';
+import { isDatabaseUnavailable } from './db.ts';
+import { ApiError, errorResponse, validationError } from './errors.ts';
+
+/** The part of Netlify's `Context` we use; the single server provides the same fields. */
+export interface Context {
+	params: Record<string, string | undefined>;
+	ip?: string;
+}
+
+/** Netlify's in-code function config (path + methods); the single server routes by it too. */
+export interface FunctionConfig {
+	path: string | string[];
+	method: string | string[];
+}
+
+export type Handler = (req: Request, context: Context) => Promise<Response>;
+
+/** The default body limit; endpoints that take more (log batches) pass their own. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export function json<T>(data: T, status = 200, headers?: Record<string, string>): Response {
+	return Response.json({ status, data }, { status, headers });
+}
+
+/** Wraps a handler so every failure becomes the DESIGN §3 envelope and nothing internal leaks. */
+export function withErrorEnvelope(handler: Handler): Handler {
+	return async (req, context) => {
+		try {
+			return await handler(req, context);
+		} catch (error) {
+			return errorResponse(toApiError(error, req));
+		}
+	};
+}
+
+function toApiError(error: unknown, req: Request): ApiError {
+	if (error instanceof ApiError) return error;
+	if (error instanceof z.ZodError) return validationError('Invalid request', zodFields(error));
+	if (isDatabaseUnavailable(error)) {
+		console.error(`[tora] ${req.method} ${new URL(req.url).pathname}: database unavailable`, describe(error));
+		return new ApiError(503, 'UNAVAILABLE', 'The database is unavailable; retry shortly.', undefined, {
+			'retry-after': '2'
+		});
+	}
+	if (error instanceof ConfigError) {
+		console.error(`[tora] configuration error: ${error.message}`);
+		return new ApiError(503, 'UNAVAILABLE', `Server misconfigured: ${error.message}`);
+	}
+	console.error(`[tora] ${req.method} ${new URL(req.url).pathname} failed:`, error);
+	return new ApiError(500, 'INTERNAL', 'Internal error; it has been logged.');
+}
+
+function describe(error: unknown): string {
+	const e = error as { code?: string; message?: string };
+	return `${e.code ?? ''} ${e.message ?? ''}`.trim();
+}
+
+/** `fields` keyed by the dotted path of each problem (`logs.3.value`), `_` for the body itself. */
+export function zodFields(error: z.ZodError): Record<string, string[]> {
+	const fields: Record<string, string[]> = {};
+	for (const issue of error.issues) {
+		const key = issue.path.length ? issue.path.map(String).join('.') : '_';
+		(fields[key] ??= []).push(issue.message);
+	}
+	return fields;
+}
+
+type MethodHandlers = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>;
+
+/**
+ * One function per path, one handler per method. Netlify only routes the methods listed in
+ * `config.method`, but the check here keeps a function correct however it is invoked.
+ */
+export function methods(handlers: MethodHandlers): Handler {
+	const allowed = Object.keys(handlers).join(', ');
+	return withErrorEnvelope(async (req, context) => {
+		const handler = handlers[req.method as keyof MethodHandlers];
+		if (!handler) {
+			throw new ApiError(
+				405,
+				'METHOD_NOT_ALLOWED',
+				`${req.method} is not allowed here; use ${allowed}.`,
+				undefined,
+				{
+					allow: allowed
+				}
+			);
+		}
+		return handler(req, context);
+	});
+}
+
+/**
+ * Reads a JSON body with a size limit enforced while streaming (before parsing anything), then
+ * validates it. A wrong content type, bad JSON or a schema failure is a 400 naming the problem.
+ */
+export async function readBody<S extends z.ZodType>(
+	req: Request,
+	schema: S,
+	limit = DEFAULT_BODY_LIMIT
+): Promise<z.infer<S>> {
+	const contentType = req.headers.get('content-type') ?? '';
+	if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+		throw validationError('Content-Type must be application/json');
+	}
+	const text = await readText(req, limit);
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(text);
+	} catch (error) {
+		throw validationError(`Body is not valid JSON: ${(error as Error).message}`);
+	}
+	return validate(schema, parsed, 'Invalid request body');
+}
+
+export function tooLarge(limit: number): ApiError {
+	return new ApiError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${formatBytes(limit)}.`);
+}
+
+function formatBytes(bytes: number): string {
+	return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${bytes / 1024} KB`;
+}
+
+async function readText(req: Request, limit: number): Promise<string> {
+	const declared = Number(req.headers.get('content-length') ?? NaN);
+	if (declared > limit) throw tooLarge(limit);
+	if (!req.body) return '';
+	const reader = req.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > limit) {
+			await reader.cancel();
+			throw tooLarge(limit);
+		}
+		chunks.push(value);
+	}
+	const decoder = new TextDecoder('utf-8', { fatal: true });
+	try {
+		return decoder.decode(Buffer.concat(chunks));
+	} catch {
+		throw validationError('Body is not valid UTF-8');
+	}
+}
+
+/**
+ * Query parameters through a schema. Unknown parameters are ignored (cache busters and tracking
+ * parameters are common); repeated parameters arrive as arrays.
+ */
+export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
+	const query: Record<string, string | string[]> = {};
+	for (const [key, value] of new URL(req.url).searchParams) {
+		const existing = query[key];
+		query[key] = existing === undefined ? value : [...[existing].flat(), value];
+	}
+	return validate(schema, query, 'Invalid query parameters');
+}
+
+/** Path parameters through a schema: a malformed id is a 400, never a database error. */
+export function readParams<S extends z.ZodType>(context: Context, schema: S): z.infer<S> {
+	return validate(schema, context.params ?? {}, 'Invalid path parameter');
+}
+
+function validate<S extends z.ZodType>(schema: S, input: unknown, message: string): z.infer<S> {
+	const result = schema.safeParse(input);
+	if (!result.success) throw validationError(message, zodFields(result.error));
+	return result.data;
+}

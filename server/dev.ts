@@ -1,0 +1,26 @@
+/**
+ * `npm run dev`: the single server with Vite's dev middleware (HMR) for the site, local sign-in
+ * unless Supabase is configured, and the embedded database unless DATABASE_URL is set.
+ */
+import { siteDir } from './paths.ts';
+import { fail, log, serve } from './serve.ts';
+
+if (!process.env.SUPABASE_URL && !process.env.TORA_AUTH) process.env.TORA_AUTH = 'local';
+
+serve({
+	site: async (server) => {
+		// SvelteKit reads svelte.config.js from the working directory.
+		process.chdir(siteDir);
+		const { createServer } = await import('vite');
+		const vite = await createServer({
+			root: siteDir,
+			server: { middlewareMode: true, hmr: { server } },
+			appType: 'custom'
+		});
+		log('site: Vite dev server (HMR) in middleware mode');
+		return {
+			handler: (req, res) => vite.middlewares(req, res),
+			close: () => vite.close()
+		};
+	}
+}).catch(fail);

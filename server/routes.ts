@@ -1,0 +1,105 @@
+/**
+ * The single server's routing, read from each function module's own `config` (path + method),
+ * exactly as Netlify reads it: there is no second route table to keep in sync.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context, FunctionConfig, Handler } from '../functions/_lib/http.ts';
+
+export interface Route {
+	file: string;
+	path: string;
+	methods: string[];
+	handler: Handler;
+	regex: RegExp;
+	paramNames: string[];
+	/** Static segments outrank parameters when two patterns could match one URL. */
+	specificity: number;
+}
+
+export type RouteMatch =
+	| { kind: 'found'; route: Route; params: Context['params'] }
+	| { kind: 'wrong-method'; allowed: string[] }
+	| { kind: 'none' };
+
+/** Compiles a Netlify path pattern (`/api/experiments/:id`, `/api/files/*`) to a regex. */
+export function compilePattern(path: string): { regex: RegExp; paramNames: string[]; specificity: number } {
+	const paramNames: string[] = [];
+	let specificity = 0;
+	const body = path
+		.replace(/\/+$/, '')
+		.split('/')
+		.map((segment) => {
+			if (segment.startsWith(':')) {
+				paramNames.push(segment.slice(1));
+				return '([^/]+)';
+			}
+			if (segment === '*') {
+				paramNames.push('0');
+				return '(.*)';
+			}
+			specificity++;
+			return segment.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+		})
+		.join('/');
+	return { regex: new RegExp(`^${body}/?$`), paramNames, specificity };
+}
+
+export async function loadRoutes(functionsDir: string): Promise<Route[]> {
+	const files = (await readdir(functionsDir)).filter((file) => /\.m?[jt]s$/.test(file)).sort();
+	const routes: Route[] = [];
+	for (const file of files) {
+		const mod = (await import(pathToFileURL(join(functionsDir, file)).href)) as {
+			default?: Handler;
+			config?: FunctionConfig;
+		};
+		if (typeof mod.default !== 'function' || !mod.config?.path) {
+			throw new Error(`functions/${file} must export a default handler and a config with a path`);
+		}
+		const methods = [mod.config.method ?? []].flat().map((m) => m.toUpperCase());
+		for (const path of [mod.config.path].flat()) {
+			routes.push({ file, path, methods, handler: mod.default, ...compilePattern(path) });
+		}
+	}
+	routes.sort((a, b) => b.specificity - a.specificity);
+	assertNoOverlap(routes);
+	return routes;
+}
+
+/** Two functions claiming the same method on the same pattern would route differently on Netlify. */
+function assertNoOverlap(routes: Route[]): void {
+	const seen = new Map<string, string>();
+	for (const route of routes) {
+		const shape = route.path.replace(/:[^/]+/g, ':');
+		for (const method of route.methods) {
+			const key = `${method} ${shape}`;
+			const other = seen.get(key);
+			if (other) throw new Error(`functions/${route.file} and functions/${other} both handle ${key}`);
+			seen.set(key, route.file);
+		}
+	}
+}
+
+export function matchRoute(routes: Route[], method: string, pathname: string): RouteMatch {
+	const allowed = new Set<string>();
+	for (const route of routes) {
+		const match = route.regex.exec(pathname);
+		if (!match) continue;
+		if (route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))) {
+			const params: Context['params'] = {};
+			route.paramNames.forEach((name, i) => (params[name] = safeDecode(match[i + 1])));
+			return { kind: 'found', route, params };
+		}
+		route.methods.forEach((m) => allowed.add(m));
+	}
+	return allowed.size ? { kind: 'wrong-method', allowed: [...allowed] } : { kind: 'none' };
+}
+
+function safeDecode(value: string): string {
+	try {
+		return decodeURIComponent(value);
+	} catch {
+		return value;
+	}
+}

@@ -1,0 +1,64 @@
+/**
+ * Boots the single server: database (embedded or DATABASE_URL) → migrations → function modules →
+ * HTTP. Shared by `npm run dev` (Vite middleware) and `npm start` (prebuilt site).
+ */
+import { resolve } from 'node:path';
+import { closeDb } from '../functions/_lib/db.ts';
+import { createApp, type SiteHandler } from './app.ts';
+import { prepareDatabase } from './database.ts';
+import { functionsDir } from './paths.ts';
+import { loadRoutes } from './routes.ts';
+
+export const log = (line: string) => console.log(`[tora] ${line}`);
+
+export interface ServeOptions {
+	/** Builds the site handler once the database is ready (Vite needs its own start-up). */
+	site: (server: import('node:http').Server) => Promise<{ handler: SiteHandler; close(): Promise<void> }>;
+}
+
+export async function serve({ site }: ServeOptions): Promise<void> {
+	process.env.TORA_RUNTIME = 'server';
+	// Paths given relative to where the command ran, before anything changes directory.
+	if (process.env.TORA_DATA_DIR) process.env.TORA_DATA_DIR = resolve(process.env.TORA_DATA_DIR);
+
+	const database = await prepareDatabase(log);
+	process.env.DATABASE_URL = database.url;
+	const routes = await loadRoutes(functionsDir);
+
+	// Vite's HMR attaches to the HTTP server, so the site handler is built after the server.
+	const handlers: { site?: SiteHandler } = {};
+	const server = createApp({ routes, site: (req, res, pathname) => handlers.site!(req, res, pathname) });
+	const siteServer = await site(server);
+	handlers.site = siteServer.handler;
+
+	const host = process.env.HOST || '127.0.0.1';
+	const port = Number(process.env.PORT || 8888);
+	await new Promise<void>((resolveListen, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => resolveListen());
+	});
+	const address = server.address();
+	const actualPort = typeof address === 'object' && address ? address.port : port;
+	log(`${routes.length} API routes from functions/`);
+	console.log(`\n  Tora is running at http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/\n`);
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		log(`${signal}: shutting down`);
+		server.closeAllConnections();
+		await new Promise((r) => server.close(r));
+		await siteServer.close();
+		await closeDb();
+		await database.stop();
+		process.exit(0);
+	};
+	process.on('SIGINT', () => void stop('SIGINT'));
+	process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export function fail(error: unknown): never {
+	console.error(`[tora] could not start: ${error instanceof Error ? error.message : String(error)}`);
+	process.exit(1);
+}

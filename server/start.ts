@@ -1,0 +1,26 @@
+/**
+ * `npm start`: the production single server over the prebuilt site (site/build). It refuses to
+ * start without an authentication setup; `TORA_AUTH=local` is honoured only when given explicitly.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { authSetup } from '../functions/_lib/config.ts';
+import { siteBuildDir } from './paths.ts';
+import { fail, log, serve } from './serve.ts';
+import { createStaticHandler } from './static-files.ts';
+
+const auth = authSetup();
+if (auth.mode === 'disabled') fail(auth.problem);
+if (auth.mode === 'local') {
+	console.warn(
+		'[tora] WARNING: TORA_AUTH=local — anyone who can reach this server can sign in as any email. Use it only on a machine you trust.'
+	);
+}
+if (!existsSync(join(siteBuildDir, 'index.html'))) fail('site/build is missing: run `npm run build` first.');
+
+serve({
+	site: async () => {
+		log(`site: ${siteBuildDir}`);
+		return { handler: createStaticHandler(siteBuildDir), close: async () => {} };
+	}
+}).catch(fail);

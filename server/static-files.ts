@@ -1,0 +1,92 @@
+/**
+ * Serves the prebuilt site (site/build) the way Netlify's CDN does: exact files, then `x.html`
+ * and `x/index.html` for clean URLs, then the SPA fallback page for client-side routes.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+
+const TYPES: Record<string, string> = {
+	'.html': 'text/html; charset=utf-8',
+	'.js': 'text/javascript; charset=utf-8',
+	'.css': 'text/css; charset=utf-8',
+	'.json': 'application/json; charset=utf-8',
+	'.svg': 'image/svg+xml',
+	'.png': 'image/png',
+	'.jpg': 'image/jpeg',
+	'.webp': 'image/webp',
+	'.ico': 'image/x-icon',
+	'.txt': 'text/plain; charset=utf-8',
+	'.woff2': 'font/woff2',
+	'.webmanifest': 'application/manifest+json'
+};
+
+export const FALLBACK_PAGE = '200.html';
+
+async function fileAt(root: string, relative: string): Promise<{ path: string; size: number } | undefined> {
+	const path = normalize(join(root, relative));
+	if (path !== root && !path.startsWith(root + sep)) return undefined;
+	try {
+		const info = await stat(path);
+		return info.isFile() ? { path, size: info.size } : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+export function createStaticHandler(root: string, extraHeaders: Record<string, string> = {}) {
+	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
+		const decoded = safeDecode(pathname);
+		const candidates = decoded.endsWith('/')
+			? [`${decoded}index.html`]
+			: [decoded, `${decoded}.html`, `${decoded}/index.html`];
+		let found: { path: string; size: number } | undefined;
+		for (const candidate of candidates) {
+			found = await fileAt(root, candidate);
+			if (found) break;
+		}
+		// Missing assets are real 404s; anything else is a client-side route for the SPA fallback.
+		if (!found && !extname(decoded)) found = await fileAt(root, FALLBACK_PAGE);
+		if (!found) {
+			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...extraHeaders });
+			res.end('Not found');
+			return;
+		}
+		const type = TYPES[extname(found.path)] ?? 'application/octet-stream';
+		const immutable = decoded.startsWith('/_app/immutable/');
+		const gzip = await precompressed(found.path, req);
+		res.writeHead(200, {
+			'content-type': type,
+			'content-length': String(gzip?.size ?? found.size),
+			'cache-control': immutable
+				? 'public, max-age=31536000, immutable'
+				: 'public, max-age=0, must-revalidate',
+			...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
+			...extraHeaders
+		});
+		if (req.method === 'HEAD') {
+			res.end();
+			return;
+		}
+		createReadStream(gzip?.path ?? found.path).pipe(res);
+	};
+}
+
+async function precompressed(path: string, req: IncomingMessage) {
+	if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return undefined;
+	try {
+		const info = await stat(`${path}.gz`);
+		return { path: `${path}.gz`, size: info.size };
+	} catch {
+		return undefined;
+	}
+}
+
+function safeDecode(value: string): string {
+	try {
+		return decodeURIComponent(value);
+	} catch {
+		return value;
+	}
+}

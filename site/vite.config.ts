@@ -1,0 +1,16 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import tailwindcss from '@tailwindcss/vite';
+import { defineConfig } from 'vite';
+
+// Standalone `vite dev` only (e.g. TORA_API_PROXY=http://127.0.0.1:8888): the Node server that
+// normally hosts Vite in middleware mode answers /api itself.
+const apiProxy = process.env.TORA_API_PROXY;
+
+export default defineConfig({
+	plugins: [tailwindcss(), sveltekit()],
+	server: {
+		// The `$contracts` alias points outside site/.
+		fs: { allow: ['..'] },
+		proxy: apiProxy ? { '/api': apiProxy } : undefined
+	}
+});

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Unit tests live beside the code (`*.test.ts`); integration tests (tests/integration) call the
+ * real function handlers and servers against a real database that globalSetup starts once per
+ * run: embedded PGlite by default, a fresh database on DATABASE_URL's server when it is set.
+ */
+export default defineConfig({
+	test: {
+		include: ['functions/**/*.test.ts', 'server/**/*.test.ts', 'tests/**/*.test.ts', 'site/src/**/*.test.ts'],
+		globalSetup: ['tests/support/global-setup.ts'],
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		// PGlite runs one statement at a time; more workers only queue behind it.
+		maxWorkers: 2
+	}
+});
