@@ -99,7 +99,7 @@ create table experiments (
   created_by uuid references profiles (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  constraint experiments_name_length check (char_length(name) between 1 and 200),
+  constraint experiments_name_length check (char_length(name) between 1 and 255),
   constraint experiments_description_length check (char_length(description) <= 10000),
   constraint experiments_status check (status in ('running', 'finished', 'failed')),
   constraint experiments_hyperparams_array check (jsonb_typeof(hyperparams) = 'array')
