@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every layer in turn, stopping at the first that fails.
+ *   1. unit + integration (vitest): real handlers, real servers, a real database
+ *      (embedded PGlite, or a fresh database on DATABASE_URL's server when it is set)
+ *   2. end to end (Playwright + Debian Chromium) against the built site and the single server
+ * Prints one closing line, "N passed, N failed", counting layers.
+ */
+import { spawnSync } from 'node:child_process';
+
+const layers = [
+	{ name: 'unit + integration', command: 'npx', args: ['vitest', 'run'] },
+	{ name: 'site build', command: 'npm', args: ['run', 'build'] },
+	{ name: 'end to end', command: 'npx', args: ['playwright', 'test'] }
+];
+
+let passed = 0;
+let failed = 0;
+for (const layer of layers) {
+	console.log(`\n=== ${layer.name}: ${layer.command} ${layer.args.join(' ')}\n`);
+	const started = Date.now();
+	const result = spawnSync(layer.command, layer.args, { stdio: 'inherit' });
+	const seconds = ((Date.now() - started) / 1000).toFixed(1);
+	if (result.status === 0) {
+		passed++;
+		console.log(`\n=== ${layer.name}: passed in ${seconds} s`);
+	} else {
+		failed++;
+		console.error(`\n=== ${layer.name}: FAILED (exit ${result.status ?? result.signal}) after ${seconds} s`);
+		break;
+	}
+}
+console.log(`\nlayers: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, start, type Started } from '../support/processes.ts';
+
+const running: Started[] = [];
+afterEach(async () => {
+	await Promise.all(running.splice(0).map((process) => process.stop()));
+});
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'tora-process-'));
+const freePort = () => String(20_000 + Math.floor(Math.random() * 20_000));
+/** The test run's own database when it is a real server; otherwise each command embeds its own. */
+const database = (): Record<string, string> =>
+	process.env.TORA_TEST_EMBEDDED ? {} : { DATABASE_URL: process.env.DATABASE_URL! };
+
+describe('npm start', () => {
+	it('refuses to start without an authentication setup, saying what to set', async () => {
+		const server = start(
+			'node',
+			['--import', 'tsx', 'server/start.ts'],
+			cleanEnv({ PORT: freePort(), TORA_DATA_DIR: dataDir() })
+		);
+		running.push(server);
+		expect(await server.exited()).toBe(1);
+		expect(server.output()).toMatch(
+			/Authentication is not configured: set SUPABASE_URL and SUPABASE_ANON_KEY/
+		);
+	});
+
+	it('honours an explicit TORA_AUTH=local with a warning', async () => {
+		const port = freePort();
+		const server = start(
+			'node',
+			['--import', 'tsx', 'server/start.ts'],
+			cleanEnv({ PORT: port, TORA_DATA_DIR: dataDir(), TORA_AUTH: 'local', ...database() })
+		);
+		running.push(server);
+		await server.waitFor(/Tora is running at http:\/\/127\.0\.0\.1:\d+/, 60_000);
+		expect(server.output()).toMatch(/WARNING: TORA_AUTH=local/);
+		const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+		expect(health.status).toBe(200);
+	});
+});
+
+describe('npm run dev:netlify', () => {
+	it('serves /api/health and local sign-in through the real `netlify dev`', async () => {
+		const port = freePort();
+		const netlify = start(
+			'node',
+			['--import', 'tsx', 'server/netlify-dev.ts'],
+			cleanEnv({ PORT: port, TORA_DATA_DIR: dataDir(), ...database() })
+		);
+		running.push(netlify);
+		await netlify.waitFor(/migrations: database at/, 60_000);
+		const origin = `http://127.0.0.1:${port}`;
+		let health: Response | undefined;
+		for (const deadline = Date.now() + 90_000; Date.now() < deadline;) {
+			health = await fetch(`${origin}/api/health`).catch(() => undefined);
+			if (health?.status === 200) break;
+			await new Promise((resolve) => setTimeout(resolve, 500));
+		}
+		expect(health?.status, netlify.output()).toBe(200);
+		expect((await health!.json()).data.db).toBe('ok');
+		const session = await fetch(`${origin}/api/auth/local`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ email: 'netlify-dev@example.test' })
+		});
+		expect(session.status).toBe(200);
+	}, 180_000);
+});
