@@ -69,6 +69,8 @@ export class PgliteWireServer {
 				await this.db.execProtocolRawStream(new Uint8Array(message), {
 					onRawData: (data) => conn.reply(data)
 				});
+				if (message[0] === 0x48 /* Flush */) conn.awaitingSync = true;
+				else if (message[0] === 0x53 /* Sync */ || message[0] === 0x51 /* Query */) conn.awaitingSync = false;
 			}
 		});
 	}
@@ -107,7 +109,7 @@ export class PgliteWireServer {
 	private async execute(job: Job): Promise<void> {
 		await job.work();
 		const inTransaction = (this.db as unknown as { isInTransaction(): boolean }).isInTransaction();
-		this.owner = inTransaction || job.conn.copyIn ? job.conn : undefined;
+		this.owner = inTransaction || job.conn.copyIn || job.conn.awaitingSync ? job.conn : undefined;
 	}
 
 	private expireStarvedJobs(): void {
@@ -148,6 +150,11 @@ class Connection {
 	private garbage: string[] = [];
 	/** Inside COPY ... FROM STDIN: the connection keeps the session until CopyDone/CopyFail. */
 	copyIn = false;
+	/**
+	 * Flushed but not yet synced (a cursor reading a portal in chunks): the portal lives in the
+	 * shared session, so the connection keeps it until its Sync.
+	 */
+	awaitingSync = false;
 
 	constructor(
 		readonly socket: Socket,

@@ -14,6 +14,14 @@ export function roleAtLeast(role: WorkspaceRole, minimum: WorkspaceRole): boolea
 	return RANK[role] >= RANK[minimum];
 }
 
+function requireRank(role: WorkspaceRole, minimum: WorkspaceRole): void {
+	if (!roleAtLeast(role, minimum)) {
+		throw forbidden(
+			`This needs the ${minimum} role or higher; you are ${role === 'admin' ? 'an' : 'a'} ${role}.`
+		);
+	}
+}
+
 export async function requireWorkspaceRole(
 	db: Db,
 	principal: Principal,
@@ -31,4 +39,30 @@ export async function requireWorkspaceRole(
 		);
 	}
 	return role;
+}
+
+/**
+ * The experiment's workspace and the caller's role there, in one query; the same 404 / 403 rules.
+ * A missing experiment and one the caller cannot see are the same 404.
+ */
+export async function requireExperimentRole(
+	db: Db,
+	principal: Principal,
+	experimentId: string,
+	minimum: WorkspaceRole
+): Promise<{ workspaceId: string; role: WorkspaceRole }> {
+	const row = await db
+		.selectFrom('experiments as e')
+		.innerJoin('workspace_members as m', (join) =>
+			join.onRef('m.workspace_id', '=', 'e.workspace_id').on('m.user_id', '=', principal.userId)
+		)
+		.select(['e.workspace_id', 'm.role'])
+		.where('e.id', '=', experimentId)
+		.executeTakeFirst();
+	if (!row) throw notFound('Experiment');
+	if (principal.keyWorkspaceId && principal.keyWorkspaceId !== row.workspace_id) {
+		throw forbidden('This API key is limited to another workspace.');
+	}
+	requireRank(row.role, minimum);
+	return { workspaceId: row.workspace_id, role: row.role };
 }

@@ -110,7 +110,27 @@ export interface ResultsTable {
 	name: string;
 	value: number;
 	msg_id: string | null;
+	logged_at: Timestamp;
+}
+
+export interface ResultMessagesTable {
+	experiment_id: string;
+	msg_id: string;
+	name: string;
+	value: number;
 	logged_at: CreatedAt;
+}
+
+export interface MetricRollupsTable {
+	series_id: number;
+	level: number;
+	bucket: number;
+	point_count: number;
+	min_value: number;
+	max_value: number;
+	last_step: number;
+	last_value: number;
+	last_logged_at: Date;
 }
 
 export interface SchemaMigrationsTable {
@@ -130,6 +150,8 @@ export interface Database {
 	metric_series: MetricSeriesTable;
 	metric_points: MetricPointsTable;
 	metric_auto_step_messages: MetricAutoStepMessagesTable;
+	metric_rollups: MetricRollupsTable;
 	results: ResultsTable;
+	result_messages: ResultMessagesTable;
 	'supabase_migrations.schema_migrations': SchemaMigrationsTable;
 }

@@ -105,18 +105,21 @@ export async function readBody<S extends z.ZodType>(
 	schema: S,
 	limit = DEFAULT_BODY_LIMIT
 ): Promise<z.infer<S>> {
+	return validate(schema, await readJson(req, limit), 'Invalid request body');
+}
+
+/** The body as parsed JSON, for handlers that check more (like entry counts) before validating. */
+export async function readJson(req: Request, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
 	const contentType = req.headers.get('content-type') ?? '';
 	if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
 		throw validationError('Content-Type must be application/json');
 	}
 	const text = await readText(req, limit);
-	let parsed: unknown;
 	try {
-		parsed = JSON.parse(text);
+		return JSON.parse(text);
 	} catch (error) {
 		throw validationError(`Body is not valid JSON: ${(error as Error).message}`);
 	}
-	return validate(schema, parsed, 'Invalid request body');
 }
 
 export function tooLarge(limit: number): ApiError {
@@ -170,7 +173,7 @@ export function readParams<S extends z.ZodType>(context: Context, schema: S): z.
 	return validate(schema, context.params ?? {}, 'Invalid path parameter');
 }
 
-function validate<S extends z.ZodType>(schema: S, input: unknown, message: string): z.infer<S> {
+export function validate<S extends z.ZodType>(schema: S, input: unknown, message: string): z.infer<S> {
 	const result = schema.safeParse(input);
 	if (!result.success) throw validationError(message, zodFields(result.error));
 	return result.data;

@@ -30,12 +30,12 @@ interface ErrorBody {
 	fields?: Record<string, string[]>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function api<T = any>(
+/** The handler's raw Response (for CSV and other non-JSON bodies). */
+export async function apiResponse(
 	method: string,
 	path: string,
 	options: CallOptions = {}
-): Promise<ApiResult<T>> {
+): Promise<Response> {
 	const url = new URL(path, 'http://tora.test');
 	const match = matchRoute(routes, method, url.pathname);
 	if (match.kind !== 'found')
@@ -49,10 +49,19 @@ export async function api<T = any>(
 		body = JSON.stringify(options.body);
 		if (!headers.has('content-type')) headers.set('content-type', 'application/json');
 	}
-	const response = await match.route.handler(new Request(url, { method, headers, body }), {
+	return match.route.handler(new Request(url, { method, headers, body }), {
 		params: match.params,
 		ip: '127.0.0.1'
 	});
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function api<T = any>(
+	method: string,
+	path: string,
+	options: CallOptions = {}
+): Promise<ApiResult<T>> {
+	const response = await apiResponse(method, path, options);
 	const text = await response.text();
 	return {
 		status: response.status,

@@ -1,0 +1,5 @@
+import * as z from 'zod';
+import { Uuid } from './common.ts';
+
+/** `{id}` in `/api/experiments/{id}/...` paths. */
+export const ExperimentIdParams = z.object({ id: Uuid });

@@ -1,0 +1,130 @@
+import * as z from 'zod';
+
+/** The SDK's own metric-name rule (tora 0.0.12): the same check runs in our SDKs before sending. */
+export const METRIC_NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
+export const MAX_BATCH_ENTRIES = 10_000;
+export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
+export const MAX_METADATA_BYTES = 10 * 1024;
+
+export const MetricName = z
+	.string({ error: 'must be a string' })
+	.min(1, { error: 'must not be empty' })
+	.max(100, { error: 'must be at most 100 characters' })
+	.regex(METRIC_NAME_PATTERN, { error: 'may contain only letters, digits, _ - . /' });
+
+const Metadata = z
+	.record(z.string(), z.unknown(), { error: 'must be a JSON object or null' })
+	.refine((value) => new TextEncoder().encode(JSON.stringify(value)).byteLength <= MAX_METADATA_BYTES, {
+		error: 'must be at most 10 KB of JSON'
+	})
+	.refine((value) => value.type === undefined || value.type === 'metric' || value.type === 'result', {
+		error: 'type must be "metric" or "result"'
+	});
+
+/**
+ * One log entry, exactly as the public `tora` SDK sends it (`{name, msg_id, value, step, metadata}`).
+ * `metadata.type` is "metric" (a series point, the default) or "result" (a final value).
+ */
+export const LogEntry = z.strictObject({
+	name: MetricName,
+	msg_id: z.uuid({ error: 'must be a UUID' }),
+	value: z.number({ error: 'must be a number' }).refine(Number.isFinite, { error: 'must be finite' }),
+	step: z
+		.number({ error: 'must be an integer or null' })
+		.int({ error: 'must be an integer' })
+		.min(0, { error: 'must be 0 or more' })
+		.max(Number.MAX_SAFE_INTEGER, { error: 'is too large' })
+		.nullish(),
+	metadata: Metadata.nullish()
+});
+export type LogEntry = z.infer<typeof LogEntry>;
+
+/** `POST /api/experiments/{id}/logs/batch`: all or nothing; duplicates by msg_id are skipped. */
+export const LogBatchBody = z.strictObject({
+	logs: z
+		.array(LogEntry, { error: 'must be an array of log entries' })
+		.min(1, { error: 'must contain at least one entry' })
+});
+export type LogBatchBody = z.infer<typeof LogBatchBody>;
+
+export const LogBatchResult = z.object({
+	received: z.number().int(),
+	stored: z.number().int(),
+	duplicates: z.number().int()
+});
+export type LogBatchResult = z.infer<typeof LogBatchResult>;
+
+const Names = z
+	.union([z.string(), z.array(z.string())])
+	.optional()
+	.transform((value) =>
+		[value ?? []]
+			.flat()
+			.flatMap((part) => part.split(','))
+			.filter(Boolean)
+	)
+	.pipe(z.array(MetricName).max(100, { error: 'at most 100 metrics per request' }));
+
+const Step = z.coerce
+	.number({ error: 'must be a step number' })
+	.int({ error: 'must be an integer' })
+	.min(0, { error: 'must be 0 or more' })
+	.max(Number.MAX_SAFE_INTEGER);
+
+/** `GET /api/experiments/{id}/metrics` query. */
+export const SeriesQuery = z
+	.object({
+		names: Names,
+		buckets: z.coerce
+			.number({ error: 'must be a number' })
+			.int({ error: 'must be an integer' })
+			.min(1, { error: 'must be at least 1' })
+			.max(10_000, { error: 'must be at most 10000' })
+			.default(1000),
+		from: Step.optional(),
+		to: Step.optional(),
+		after: z.string().max(20_000).optional()
+	})
+	.refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+		error: 'from must not be after to',
+		path: ['from']
+	});
+export type SeriesQuery = z.infer<typeof SeriesQuery>;
+
+/** Columnar so charts (uPlot) take the arrays as they are. Times are epoch milliseconds. */
+export interface RawSeries {
+	name: string;
+	count: number;
+	first_step: number | null;
+	last_step: number | null;
+	min: number | null;
+	max: number | null;
+	last: number | null;
+	resolution: 'raw';
+	steps: number[];
+	values: number[];
+	times: number[];
+}
+
+/** Bucket i covers steps [starts[i], starts[i] + bucket_width); empty buckets are left out. */
+export interface BucketedSeries extends Omit<RawSeries, 'resolution' | 'steps' | 'values' | 'times'> {
+	resolution: 'buckets';
+	bucket_width: number;
+	starts: number[];
+	counts: number[];
+	mins: number[];
+	maxs: number[];
+	lasts: number[];
+	last_steps: number[];
+	times: number[];
+}
+
+export interface SeriesRead {
+	series: Array<RawSeries | BucketedSeries>;
+	/** Pass as `after` to get only points past those returned (live polling). */
+	cursor: string;
+}
+
+export const ExportQuery = z.object({
+	format: z.enum(['long', 'wide'], { error: 'must be "long" or "wide"' }).default('long')
+});
