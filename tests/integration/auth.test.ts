@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localJwtSecret } from '../../functions/_lib/tokens.ts';
 import { api, createKey, expectEnvelope, randomEmail, signIn } from '../support/api.ts';
@@ -165,6 +167,42 @@ describe('bearer tokens', () => {
 		expect(me.body.data.user).toEqual({ id: sub, email });
 		// A local-mode token is not valid in Supabase mode.
 		expectEnvelope(await api('GET', '/api/me', { token: await token() }), 401, 'UNAUTHENTICATED');
+	});
+});
+
+describe('Supabase JWKS verification', () => {
+	it('verifies an ES256 token against the project JWKS when no JWT secret is set', async () => {
+		// A stand-in for Supabase Auth's JWKS endpoint (an external service), serving one public key.
+		const { publicKey, privateKey } = await generateKeyPair('ES256');
+		const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
+		const jwks = createServer((req, res) => {
+			if (req.url !== '/auth/v1/.well-known/jwks.json') return void res.writeHead(404).end();
+			res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+		});
+		await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+		try {
+			delete process.env.TORA_AUTH;
+			delete process.env.SUPABASE_JWT_SECRET;
+			process.env.SUPABASE_URL = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
+			process.env.SUPABASE_ANON_KEY = 'anon';
+			const sub = randomUUID();
+			const email = randomEmail('jwks');
+			const sign = (key: CryptoKey, kid = 'test-key') =>
+				new SignJWT({ email, role: 'authenticated' })
+					.setProtectedHeader({ alg: 'ES256', kid })
+					.setSubject(sub)
+					.setAudience('authenticated')
+					.setExpirationTime('5m')
+					.sign(key);
+			const me = await api('GET', '/api/me', { token: await sign(privateKey) });
+			expect(me.status).toBe(200);
+			expect(me.body.data.user).toEqual({ id: sub, email });
+			const other = await generateKeyPair('ES256');
+			const forged = await api('GET', '/api/me', { token: await sign(other.privateKey) });
+			expectEnvelope(forged, 401, 'UNAUTHENTICATED');
+		} finally {
+			await new Promise((resolve) => jwks.close(resolve));
+		}
 	});
 });
 
