@@ -29,7 +29,7 @@ create table workspaces (
   created_by uuid references profiles (id) on delete set null,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  constraint workspaces_name_length check (char_length(name) between 1 and 100),
+  constraint workspaces_name_length check (char_length(name) between 1 and 255),
   constraint workspaces_description_length check (char_length(description) <= 2000)
 );
 comment on table workspaces is 'A team''s space holding experiments; access is by workspace_members role.';
