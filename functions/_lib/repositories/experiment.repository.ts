@@ -1,0 +1,389 @@
+import { sql, type Selectable, type SqlBool } from 'kysely';
+import {
+	encodeExperimentCursor,
+	type Experiment,
+	type ExperimentCursor,
+	type ExperimentPage,
+	type ExperimentReferences,
+	type ExperimentSort,
+	type ExperimentStatus,
+	type ExperimentSummary,
+	type Hyperparam,
+	type MetricSummary,
+	type ResultValue,
+	type SortOrder
+} from '../contracts/experiments.ts';
+import type { Db } from '../db.ts';
+import type { ExperimentsTable } from '../db-types.ts';
+
+type ExperimentRow = Selectable<ExperimentsTable>;
+
+/** Who is looking: members see their workspaces' experiments; a scoped key only its workspace's. */
+export interface Viewer {
+	userId: string;
+	keyWorkspaceId?: string | null;
+}
+
+const summaryColumns = ['e.id', 'e.name', 'e.status', 'e.workspace_id'] as const;
+
+const experimentUrl = (origin: string, id: string) => `${origin}/experiments/${id}`;
+
+/** The one place a stored experiment becomes its API shape. */
+function toExperiment(
+	row: ExperimentRow,
+	origin: string,
+	metrics: MetricSummary[] = [],
+	results: ResultValue[] = []
+): Experiment {
+	return {
+		id: row.id,
+		name: row.name,
+		description: row.description,
+		tags: row.tags,
+		hyperparams: row.hyperparams as Hyperparam[],
+		status: row.status,
+		workspace_id: row.workspace_id,
+		created_by: row.created_by,
+		created_at: row.created_at.toISOString(),
+		updated_at: row.updated_at.toISOString(),
+		url: experimentUrl(origin, row.id),
+		metrics,
+		results
+	};
+}
+
+function toSummary(row: Pick<ExperimentRow, 'id' | 'name' | 'status' | 'workspace_id'>, origin: string) {
+	const summary: ExperimentSummary = {
+		id: row.id,
+		name: row.name,
+		status: row.status,
+		workspace_id: row.workspace_id,
+		url: experimentUrl(origin, row.id)
+	};
+	return summary;
+}
+
+/**
+ * Rows → experiments with their metric summaries and results: two set-wise queries for any
+ * number of rows, never one per row.
+ */
+async function withSummaries(db: Db, rows: ExperimentRow[], origin: string): Promise<Experiment[]> {
+	if (rows.length === 0) return [];
+	const ids = rows.map((row) => row.id);
+	const series = await db
+		.selectFrom('metric_series')
+		.select([
+			'experiment_id',
+			'name',
+			'point_count',
+			'first_step',
+			'last_step',
+			'min_value',
+			'max_value',
+			'last_value'
+		])
+		.where('experiment_id', 'in', ids)
+		.orderBy('experiment_id')
+		.orderBy('name')
+		.execute();
+	const results = await db
+		.selectFrom('results')
+		.select(['experiment_id', 'name', 'value', 'logged_at'])
+		.where('experiment_id', 'in', ids)
+		.orderBy('experiment_id')
+		.orderBy('name')
+		.execute();
+	const metricsById = new Map<string, MetricSummary[]>();
+	for (const s of series) {
+		const list = metricsById.get(s.experiment_id) ?? [];
+		list.push({
+			name: s.name,
+			count: s.point_count,
+			first_step: s.first_step,
+			last_step: s.last_step,
+			min: s.min_value,
+			max: s.max_value,
+			last: s.last_value
+		});
+		metricsById.set(s.experiment_id, list);
+	}
+	const resultsById = new Map<string, ResultValue[]>();
+	for (const r of results) {
+		const list = resultsById.get(r.experiment_id) ?? [];
+		list.push({ name: r.name, value: r.value, logged_at: r.logged_at.toISOString() });
+		resultsById.set(r.experiment_id, list);
+	}
+	return rows.map((row) =>
+		toExperiment(row, origin, metricsById.get(row.id) ?? [], resultsById.get(row.id) ?? [])
+	);
+}
+
+/** Visibility for queries that alias experiments as `e`. */
+function visibleTo(viewer: Viewer) {
+	const scoped = viewer.keyWorkspaceId ? sql`and e.workspace_id = ${viewer.keyWorkspaceId}` : sql``;
+	return sql<SqlBool>`e.workspace_id in (
+		select m.workspace_id from workspace_members m where m.user_id = ${viewer.userId}
+	) ${scoped}`;
+}
+
+const FOREIGN_KEY_VIOLATION = '23503';
+const isForeignKeyViolation = (error: unknown) =>
+	(error as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION;
+
+export interface NewExperiment {
+	workspaceId: string;
+	createdBy: string;
+	name: string;
+	description: string;
+	tags: string[];
+	hyperparams: Hyperparam[];
+}
+
+/** `undefined` when the workspace disappeared between the role check and the insert. */
+export async function createExperiment(
+	db: Db,
+	input: NewExperiment,
+	origin: string
+): Promise<Experiment | undefined> {
+	try {
+		const row = await db
+			.insertInto('experiments')
+			.values({
+				workspace_id: input.workspaceId,
+				created_by: input.createdBy,
+				name: input.name,
+				description: input.description,
+				tags: input.tags,
+				hyperparams: input.hyperparams
+			})
+			.returningAll()
+			.executeTakeFirstOrThrow();
+		return toExperiment(row, origin);
+	} catch (error) {
+		if (isForeignKeyViolation(error)) return undefined;
+		throw error;
+	}
+}
+
+export async function getExperiment(db: Db, id: string, origin: string): Promise<Experiment | undefined> {
+	const row = await db.selectFrom('experiments').selectAll().where('id', '=', id).executeTakeFirst();
+	if (!row) return undefined;
+	const [experiment] = await withSummaries(db, [row], origin);
+	return experiment;
+}
+
+export interface ExperimentChanges {
+	name?: string;
+	description?: string;
+	tags?: string[];
+	hyperparams?: Hyperparam[];
+	status?: ExperimentStatus;
+}
+
+/** Lists replace the stored lists; `updated_at` moves on every change. */
+export async function updateExperiment(
+	db: Db,
+	id: string,
+	changes: ExperimentChanges,
+	origin: string
+): Promise<Experiment | undefined> {
+	const row = await db
+		.updateTable('experiments')
+		.set({
+			name: changes.name,
+			description: changes.description,
+			tags: changes.tags,
+			hyperparams: changes.hyperparams,
+			status: changes.status,
+			updated_at: sql<Date>`now()`
+		})
+		.where('id', '=', id)
+		.returningAll()
+		.executeTakeFirst();
+	if (!row) return undefined;
+	const [experiment] = await withSummaries(db, [row], origin);
+	return experiment;
+}
+
+/** Series, points, results and references go with it (foreign keys and the series trigger). */
+export async function deleteExperiment(db: Db, id: string): Promise<boolean> {
+	const deleted = await db.deleteFrom('experiments').where('id', '=', id).returning('id').executeTakeFirst();
+	return deleted !== undefined;
+}
+
+export interface ExperimentListOptions {
+	limit: number;
+	after?: ExperimentCursor;
+	q?: string;
+	tag?: string[];
+	status?: ExperimentStatus;
+	sort: ExperimentSort;
+	order: SortOrder;
+}
+
+const SORT_COLUMN = { created: 'e.created_at', updated: 'e.updated_at', name: 'e.name' } as const;
+
+/** LIKE's wildcards in user text match themselves. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+
+/**
+ * One page of a workspace's experiments by keyset: `(sort key, id)` beyond the cursor, in the
+ * order of one of the experiments_workspace_*_idx indexes, so a page costs the same at any depth
+ * and rows inserted meanwhile never shift later pages.
+ */
+export async function listWorkspaceExperiments(
+	db: Db,
+	workspaceId: string,
+	options: ExperimentListOptions,
+	origin: string
+): Promise<ExperimentPage> {
+	const column = SORT_COLUMN[options.sort];
+	const cursorKey =
+		options.sort === 'name'
+			? sql<string>`e.name`
+			: sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+	let query = db
+		.selectFrom('experiments as e')
+		.selectAll('e')
+		.select(cursorKey.as('cursor_key'))
+		.where('e.workspace_id', '=', workspaceId);
+	if (options.status) query = query.where('e.status', '=', options.status);
+	if (options.q) {
+		const pattern = likePattern(options.q);
+		query = query.where((eb) =>
+			eb.or([
+				eb('e.name', 'ilike', pattern),
+				eb('e.description', 'ilike', pattern),
+				sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where t.tag ilike ${pattern})`
+			])
+		);
+	}
+	for (const tag of options.tag ?? []) {
+		query = query.where(
+			sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where lower(t.tag) = lower(${tag}))`
+		);
+	}
+	if (options.after) {
+		const { key, id } = options.after;
+		// Sent as text and cast by Postgres: a parameter typed timestamptz would go through
+		// postgres.js's Date serializer and lose the microseconds.
+		const keyValue = options.sort === 'name' ? sql`${key}::text` : sql`${key}::text::timestamptz`;
+		const beyond = options.order === 'desc' ? sql`<` : sql`>`;
+		query = query.where(sql<SqlBool>`(${sql.ref(column)}, e.id) ${beyond} (${keyValue}, ${id}::uuid)`);
+	}
+	const rows = await query
+		.orderBy(column, options.order)
+		.orderBy('e.id', options.order)
+		.limit(options.limit + 1)
+		.execute();
+	const page = rows.slice(0, options.limit);
+	const last = page.at(-1);
+	const next_cursor =
+		rows.length > options.limit && last
+			? encodeExperimentCursor({
+					sort: options.sort,
+					order: options.order,
+					key: last.cursor_key,
+					id: last.id
+				})
+			: null;
+	return { items: await withSummaries(db, page, origin), next_cursor };
+}
+
+/** The compare view: the requested experiments the viewer may see, in the requested order. */
+export async function findVisibleExperiments(
+	db: Db,
+	viewer: Viewer,
+	ids: string[],
+	origin: string
+): Promise<Experiment[]> {
+	const rows = await db
+		.selectFrom('experiments as e')
+		.selectAll('e')
+		.where('e.id', 'in', ids)
+		.where(visibleTo(viewer))
+		.execute();
+	const byId = new Map(
+		(await withSummaries(db, rows, origin)).map((experiment) => [experiment.id, experiment])
+	);
+	return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export async function findVisibleSummary(
+	db: Db,
+	viewer: Viewer,
+	id: string,
+	origin: string
+): Promise<ExperimentSummary | undefined> {
+	const row = await db
+		.selectFrom('experiments as e')
+		.select(summaryColumns)
+		.where('e.id', '=', id)
+		.where(visibleTo(viewer))
+		.executeTakeFirst();
+	return row && toSummary(row, origin);
+}
+
+/** Both directions, oldest link first, leaving out experiments the viewer may not see. */
+export async function listReferences(
+	db: Db,
+	experimentId: string,
+	viewer: Viewer,
+	origin: string
+): Promise<ExperimentReferences> {
+	const outgoing = await db
+		.selectFrom('experiment_references as r')
+		.innerJoin('experiments as e', 'e.id', 'r.referenced_id')
+		.select(summaryColumns)
+		.where('r.experiment_id', '=', experimentId)
+		.where(visibleTo(viewer))
+		.orderBy('r.created_at')
+		.orderBy('e.id')
+		.execute();
+	const incoming = await db
+		.selectFrom('experiment_references as r')
+		.innerJoin('experiments as e', 'e.id', 'r.experiment_id')
+		.select(summaryColumns)
+		.where('r.referenced_id', '=', experimentId)
+		.where(visibleTo(viewer))
+		.orderBy('r.created_at')
+		.orderBy('e.id')
+		.execute();
+	return {
+		outgoing: outgoing.map((row) => toSummary(row, origin)),
+		incoming: incoming.map((row) => toSummary(row, origin))
+	};
+}
+
+export type AddReferenceOutcome =
+	{ kind: 'created'; createdAt: Date } | { kind: 'duplicate' } | { kind: 'missing' };
+
+/** `missing`: either experiment was deleted after the caller's checks. */
+export async function addReference(
+	db: Db,
+	experimentId: string,
+	referencedId: string
+): Promise<AddReferenceOutcome> {
+	try {
+		const row = await db
+			.insertInto('experiment_references')
+			.values({ experiment_id: experimentId, referenced_id: referencedId })
+			.onConflict((oc) => oc.columns(['experiment_id', 'referenced_id']).doNothing())
+			.returning('created_at')
+			.executeTakeFirst();
+		return row ? { kind: 'created', createdAt: row.created_at } : { kind: 'duplicate' };
+	} catch (error) {
+		if (isForeignKeyViolation(error)) return { kind: 'missing' };
+		throw error;
+	}
+}
+
+export async function removeReference(db: Db, experimentId: string, referencedId: string): Promise<boolean> {
+	const deleted = await db
+		.deleteFrom('experiment_references')
+		.where('experiment_id', '=', experimentId)
+		.where('referenced_id', '=', referencedId)
+		.returning('referenced_id')
+		.executeTakeFirst();
+	return deleted !== undefined;
+}
