@@ -7,7 +7,12 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
 	test: {
-		include: ['functions/**/*.test.ts', 'server/**/*.test.ts', 'tests/**/*.test.ts', 'site/src/**/*.test.ts'],
+		include: [
+			'functions/**/*.test.ts',
+			'server/**/*.test.ts',
+			'tests/integration/**/*.test.ts',
+			'site/src/**/*.test.ts'
+		],
 		globalSetup: ['tests/support/global-setup.ts'],
 		testTimeout: 30_000,
 		hookTimeout: 60_000,

@@ -336,6 +336,28 @@ describe('series reads', () => {
 		expect(again).toEqual(await series(o, id, '?buckets=100'));
 	});
 
+	it('stays exact at the coarse rollup levels (sparse steps spanning 10^9)', async () => {
+		const id = await experiment(o);
+		const points: Array<[number, number]> = Array.from({ length: 8000 }, (_, i) => [
+			i * 125_003 + (i % 13) * 17,
+			Math.cos(i / 50) * 100
+		]);
+		await logSeries(id, 'sparse', points);
+		for (const buckets of [7999, 1000, 64, 9, 2, 1]) {
+			const read = (await series(o, id, `?buckets=${buckets}`)).series[0];
+			expect(read.resolution).toBe('buckets');
+			expect(read.bucket_width).toBeGreaterThanOrEqual(65_536);
+			const expected = bruteForce(points, read.bucket_width, 0, points.at(-1)![0]);
+			expect({
+				starts: read.starts,
+				counts: read.counts,
+				mins: read.mins,
+				maxs: read.maxs,
+				lasts: read.lasts
+			}).toEqual(expected);
+		}
+	});
+
 	it('returns raw points for short series and narrow zooms', async () => {
 		const id = await experiment(o);
 		await logSeries(
