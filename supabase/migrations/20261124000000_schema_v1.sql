@@ -208,8 +208,15 @@ alter table metric_points enable row level security;
 alter table metric_auto_step_messages enable row level security;
 alter table results enable row level security;
 
--- Supabase grants new public tables to its API roles by default; take that back where they exist
--- (they do not on a plain Postgres or PGlite).
+-- Functions are executable by PUBLIC unless told otherwise; ours are trigger functions that
+-- nobody needs to call, so no one may, now or for functions added later.
+revoke execute on all functions in schema public from public;
+-- (Global, not per schema: PUBLIC's execute is a global default that a per-schema rule cannot remove.)
+alter default privileges revoke execute on functions from public;
+
+-- Supabase grants public tables, sequences and functions to its API roles by default. Take back
+-- what exists now, and the default itself, so tables created by later migrations (run by the same
+-- role) are never granted either. The roles do not exist on a plain Postgres or PGlite.
 do $$
 declare
   api_role text;
@@ -219,6 +226,9 @@ begin
       execute format('revoke all on all tables in schema public from %I', api_role);
       execute format('revoke all on all sequences in schema public from %I', api_role);
       execute format('revoke all on all functions in schema public from %I', api_role);
+      execute format('alter default privileges in schema public revoke all on tables from %I', api_role);
+      execute format('alter default privileges in schema public revoke all on sequences from %I', api_role);
+      execute format('alter default privileges in schema public revoke all on functions from %I', api_role);
     end if;
   end loop;
 end;

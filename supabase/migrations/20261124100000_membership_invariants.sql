@@ -89,17 +89,3 @@ comment on trigger workspace_members_owner_changed on workspace_members is
 create index invitations_workspace_created_idx on invitations (workspace_id, created_at desc, id desc);
 comment on index invitations_workspace_created_idx is
   'A workspace''s invitations newest first (admin lists, any status); also serves the cascade when a workspace is deleted.';
-
--- The trigger function cannot be called through Supabase's Data API (it returns trigger), but
--- keep the same grants as schema v1 all the same.
-do $$
-declare
-  api_role text;
-begin
-  foreach api_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = api_role) then
-      execute format('revoke all on function enforce_workspace_owner() from %I', api_role);
-    end if;
-  end loop;
-end;
-$$;

@@ -41,15 +41,3 @@ end;
 $$;
 comment on function delete_orphaned_metric_points() is
   'Removes the points, auto-step records and rollups of deleted series in set-wise statements (those tables have no foreign key by design).';
-
-do $$
-declare
-  api_role text;
-begin
-  foreach api_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = api_role) then
-      execute format('revoke all on table metric_rollups from %I', api_role);
-    end if;
-  end loop;
-end;
-$$;

@@ -14,15 +14,3 @@ comment on table result_messages is
   'Each result log entry received (history and retry detection); results holds the latest value per name.';
 
 alter table result_messages enable row level security;
-
-do $$
-declare
-  api_role text;
-begin
-  foreach api_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = api_role) then
-      execute format('revoke all on table result_messages from %I', api_role);
-    end if;
-  end loop;
-end;
-$$;

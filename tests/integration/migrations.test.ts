@@ -12,6 +12,7 @@ import {
 	splitStatements
 } from '../../server/migrations.ts';
 import { migrationsDir, repoRoot } from '../../server/paths.ts';
+import { startEmbeddedDatabase } from '../../server/embedded-db.ts';
 import { connect, createEmptyDatabase, type TestDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -112,6 +113,43 @@ describe('schema', () => {
 		);
 		expect(tables.filter((t) => !t.rls).map((t) => t.name)).toEqual([]);
 		expect(tables.filter((t) => !t.comment).map((t) => t.name)).toEqual([]);
+	});
+
+	it('leaves Supabase’s API roles no privilege on any table, sequence or function, even by default grants', async () => {
+		// Roles are cluster-wide, so this runs on its own embedded database, set up like a Supabase
+		// project: the anon/authenticated roles with Supabase's default grants on public.
+		const embedded = await startEmbeddedDatabase();
+		const sql = connect({ url: embedded.url, embedded: true }, 1);
+		try {
+			await sql
+				.unsafe(
+					`
+				create role anon nologin; create role authenticated nologin;
+				alter default privileges in schema public grant all on tables to anon, authenticated;
+				alter default privileges in schema public grant all on sequences to anon, authenticated;
+				alter default privileges in schema public grant all on functions to anon, authenticated;
+			`
+				)
+				.simple();
+			await migrate(sql, migrationsDir);
+			const granted = await sql<{ role: string; object: string }[]>`
+				select r.role, c.relname as object
+				from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+					unnest(array['anon', 'authenticated']) as r(role)
+				where n.nspname = 'public' and c.relkind in ('r', 'p', 'S', 'v', 'm')
+					and (has_table_privilege(r.role, c.oid, 'select, insert, update, delete, truncate, references, trigger')
+						or (c.relkind = 'S' and has_sequence_privilege(r.role, c.oid, 'usage, select, update')))
+				union all
+				select r.role, p.proname
+				from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
+					unnest(array['anon', 'authenticated']) as r(role)
+				where n.nspname = 'public' and has_function_privilege(r.role, p.oid, 'execute')
+			`;
+			expect(granted).toEqual([]);
+		} finally {
+			await sql.end();
+			await embedded.stop();
+		}
 	});
 
 	it('never references the auth schema (it does not exist outside Supabase)', () => {
