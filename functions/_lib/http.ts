@@ -115,11 +115,34 @@ export async function readJson(req: Request, limit = DEFAULT_BODY_LIMIT): Promis
 		throw validationError('Content-Type must be application/json');
 	}
 	const text = await readText(req, limit);
+	if (nestingDepth(text) > MAX_JSON_DEPTH) {
+		throw validationError(`Body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+	}
 	try {
 		return JSON.parse(text);
 	} catch (error) {
 		throw validationError(`Body is not valid JSON: ${(error as Error).message}`);
 	}
+}
+
+/** Deeper JSON than any request needs; deeper input could exhaust the stack in parsers and validators. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The deepest nesting of arrays/objects in JSON text, ignoring brackets inside strings. */
+export function nestingDepth(text: string): number {
+	let depth = 0;
+	let deepest = 0;
+	let inString = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (inString) {
+			if (c === 0x5c /* \\ */) i++;
+			else if (c === 0x22 /* " */) inString = false;
+		} else if (c === 0x22) inString = true;
+		else if (c === 0x7b /* { */ || c === 0x5b /* [ */) deepest = Math.max(deepest, ++depth);
+		else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+	}
+	return deepest;
 }
 
 export function tooLarge(limit: number): ApiError {

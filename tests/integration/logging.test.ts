@@ -180,6 +180,20 @@ describe('logging', () => {
 		expect(Number(stored.n)).toBe(0);
 	});
 
+	it('rejects JSON nested deeper than 64 levels with 400 instead of exhausting the stack', async () => {
+		const id = await experiment(o);
+		const depth = 200_000;
+		const metadata = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+		const rawBody = `{"logs":[{"name":"m","msg_id":"${randomUUID()}","value":1,"step":0,"metadata":${metadata}}]}`;
+		const result = await api('POST', `/api/experiments/${id}/logs/batch`, {
+			apiKey: o.key,
+			rawBody,
+			headers: { 'content-type': 'application/json' }
+		});
+		expectEnvelope(result, 400, 'VALIDATION_ERROR');
+		expect(result.body.error!.message).toMatch(/deeper than 64 levels/);
+	});
+
 	it('answers 413 over 10,000 entries or 2 MB, with the limits in the message', async () => {
 		const id = await experiment(o);
 		const many = Array.from({ length: 10_001 }, (_, i) => ({
