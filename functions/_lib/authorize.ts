@@ -14,11 +14,12 @@ export function roleAtLeast(role: WorkspaceRole, minimum: WorkspaceRole): boolea
 	return RANK[role] >= RANK[minimum];
 }
 
+/** "an editor", "a viewer": the role as the 403 message names it. */
+const withArticle = (role: WorkspaceRole) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+
 function requireRank(role: WorkspaceRole, minimum: WorkspaceRole): void {
 	if (!roleAtLeast(role, minimum)) {
-		throw forbidden(
-			`This needs the ${minimum} role or higher; you are ${role === 'admin' ? 'an' : 'a'} ${role}.`
-		);
+		throw forbidden(`This needs the ${minimum} role or higher; you are ${withArticle(role)}.`);
 	}
 }
 
@@ -33,11 +34,7 @@ export async function requireWorkspaceRole(
 	if (principal.keyWorkspaceId && principal.keyWorkspaceId !== workspaceId) {
 		throw forbidden('This API key is limited to another workspace.');
 	}
-	if (!roleAtLeast(role, minimum)) {
-		throw forbidden(
-			`This needs the ${minimum} role or higher; you are ${role === 'admin' ? 'an' : 'a'} ${role}.`
-		);
-	}
+	requireRank(role, minimum);
 	return role;
 }
 

@@ -49,11 +49,13 @@ describe('npm run dev:netlify', () => {
 		const port = freePort();
 		const netlify = start(
 			'node',
-			['--import', 'tsx', 'server/netlify-dev.ts'],
+			// Static files instead of Vite: this smoke test is about Netlify's function runtime, and
+			// Vite's first-run dependency optimisation would only slow it down.
+			['--import', 'tsx', 'server/netlify-dev.ts', '--framework', '#static', '--dir', 'site/static'],
 			cleanEnv({ PORT: port, TORA_DATA_DIR: dataDir(), ...database() })
 		);
 		running.push(netlify);
-		await netlify.waitFor(/migrations: database at/, 60_000);
+		await netlify.waitFor(/migrations: database at/, 90_000);
 		const origin = `http://127.0.0.1:${port}`;
 		let health: Response | undefined;
 		for (const deadline = Date.now() + 90_000; Date.now() < deadline;) {
@@ -69,5 +71,5 @@ describe('npm run dev:netlify', () => {
 			body: JSON.stringify({ email: 'netlify-dev@example.test' })
 		});
 		expect(session.status).toBe(200);
-	}, 180_000);
+	}, 300_000);
 });
