@@ -16,10 +16,20 @@ if (auth.mode === 'local') {
 		'[tora] WARNING: TORA_AUTH=local — anyone who can reach this server can sign in as any email. Use it only on a machine you trust.'
 	);
 }
-if (!existsSync(join(siteBuildDir, 'index.html'))) fail('site/build is missing: run `npm run build` first.');
+// API only (SDK tests, headless installs): no site is served, so none needs to be built.
+const apiOnly = process.env.TORA_API_ONLY === '1';
+if (!apiOnly && !existsSync(join(siteBuildDir, 'index.html')))
+	fail('site/build is missing: run `npm run build` first.');
 
 serve({
 	site: async () => {
+		if (apiOnly) {
+			log('site: none (TORA_API_ONLY=1)');
+			return {
+				handler: (_req, res) => void res.writeHead(404).end('Not found (API only)'),
+				close: async () => {}
+			};
+		}
 		log(`site: ${siteBuildDir}`);
 		return { handler: createStaticHandler(siteBuildDir), close: async () => {} };
 	}
