@@ -24,7 +24,8 @@ test.describe('local sign-in', () => {
 		await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
 		await expect(page).toHaveURL(/\/dashboard$/);
-		await expect(page.getByRole('heading', { name: 'Your workspaces' })).toBeVisible();
+		// The dashboard opens on the new user's personal workspace.
+		await expect(page.getByRole('heading', { level: 1 })).toContainText('Personal');
 		const header = page.getByRole('banner');
 		await expect(header.getByText(address)).toBeVisible();
 		await expect(header.getByText('Local mode')).toBeVisible();

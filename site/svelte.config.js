@@ -12,13 +12,6 @@ const config = {
 		}),
 		alias: {
 			$contracts: '../functions/_lib/contracts'
-		},
-		prerender: {
-			handleHttpError: ({ path, message }) => {
-				// The landing page links /docs before that route exists; every other broken link fails the build.
-				if (path === '/docs') return;
-				throw new Error(message);
-			}
 		}
 	}
 };

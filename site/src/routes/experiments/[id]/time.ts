@@ -1,0 +1,25 @@
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+	['year', 365 * 24 * 3600],
+	['month', 30 * 24 * 3600],
+	['week', 7 * 24 * 3600],
+	['day', 24 * 3600],
+	['hour', 3600],
+	['minute', 60],
+	['second', 1]
+];
+
+/** "3 minutes ago", "yesterday", "just now": the largest unit that fits. */
+export function relativeTime(iso: string, now = Date.now(), locale?: string): string {
+	const seconds = Math.round((Date.parse(iso) - now) / 1000);
+	if (Math.abs(seconds) < 10) return 'just now';
+	const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+	for (const [unit, size] of UNITS) {
+		if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+	}
+	return format.format(seconds, 'second');
+}
+
+/** The exact local date and time, for a tooltip. */
+export function exactTime(iso: string, locale?: string): string {
+	return new Date(iso).toLocaleString(locale, { dateStyle: 'full', timeStyle: 'long' });
+}
