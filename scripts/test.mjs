@@ -4,6 +4,7 @@
  *   1. unit + integration (vitest): real handlers, real servers, a real database
  *      (embedded PGlite, or a fresh database on DATABASE_URL's server when it is set)
  *   2. end to end (Playwright + Debian Chromium) against the built site and the single server
+ *   3. the Python SDK's unittest suite against a live single server it starts itself
  * Prints one closing line, "N passed, N failed", counting layers.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,14 @@ import { spawnSync } from 'node:child_process';
 const layers = [
 	{ name: 'unit + integration', command: 'npx', args: ['vitest', 'run'] },
 	{ name: 'site build', command: 'npm', args: ['run', 'build'] },
-	{ name: 'end to end', command: 'npx', args: ['playwright', 'test'] }
+	{ name: 'end to end', command: 'npx', args: ['playwright', 'test'] },
+	// Starts and stops its own single server (TORA_API_ONLY) to test retries across a restart.
+	{
+		name: 'python sdk',
+		command: 'python3',
+		args: ['-m', 'unittest', 'discover', '-s', 'tests', '-v'],
+		cwd: 'sdk/python'
+	}
 ];
 
 let passed = 0;
@@ -19,7 +27,7 @@ let failed = 0;
 for (const layer of layers) {
 	console.log(`\n=== ${layer.name}: ${layer.command} ${layer.args.join(' ')}\n`);
 	const started = Date.now();
-	const result = spawnSync(layer.command, layer.args, { stdio: 'inherit' });
+	const result = spawnSync(layer.command, layer.args, { stdio: 'inherit', cwd: layer.cwd });
 	const seconds = ((Date.now() - started) / 1000).toFixed(1);
 	if (result.status === 0) {
 		passed++;
