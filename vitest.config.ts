@@ -11,7 +11,8 @@ export default defineConfig({
 			'functions/**/*.test.ts',
 			'server/**/*.test.ts',
 			'tests/integration/**/*.test.ts',
-			'site/src/**/*.test.ts'
+			'site/src/**/*.test.ts',
+			'sdk/ts/src/**/*.test.ts'
 		],
 		globalSetup: ['tests/support/global-setup.ts'],
 		testTimeout: 30_000,

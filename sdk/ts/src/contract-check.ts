@@ -1,0 +1,35 @@
+/**
+ * Compile-time only (never built or shipped): the client's wire types must stay compatible with
+ * the server's zod contracts. `npx tsc -p sdk/ts/tsconfig.json --noEmit` fails if they drift.
+ */
+import type { input } from 'zod';
+import type { Envelope, ErrorEnvelope } from '../../../functions/_lib/contracts/common.ts';
+import type {
+	CreateExperimentBody,
+	Experiment,
+	UpdateExperimentBody
+} from '../../../functions/_lib/contracts/experiments.ts';
+import type { LogBatchResult, LogEntry } from '../../../functions/_lib/contracts/logs.ts';
+import type {
+	WireBatchResult,
+	WireCreateExperiment,
+	WireError,
+	WireExperiment,
+	WireLogEntry,
+	WireSuccess,
+	WireUpdateExperiment
+} from './wire.js';
+
+type Assert<T extends true> = T;
+type Extends<A, B> = [A] extends [B] ? true : false;
+
+// What we send must be accepted by the server's schema input.
+export type _LogEntry = Assert<Extends<WireLogEntry, input<typeof LogEntry>>>;
+export type _Create = Assert<Extends<WireCreateExperiment, input<typeof CreateExperimentBody>>>;
+export type _Update = Assert<Extends<WireUpdateExperiment, input<typeof UpdateExperimentBody>>>;
+
+// What the server returns must give us at least what we read.
+export type _Experiment = Assert<Extends<Experiment, WireExperiment>>;
+export type _BatchResult = Assert<Extends<LogBatchResult, WireBatchResult>>;
+export type _Envelope = Assert<Extends<Envelope<Experiment>, WireSuccess<WireExperiment>>>;
+export type _ErrorEnvelope = Assert<Extends<ErrorEnvelope, WireError>>;

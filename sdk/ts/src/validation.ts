@@ -1,0 +1,183 @@
+/**
+ * The server's LogEntry rules (functions/_lib/contracts/logs.ts), checked at the call site so a
+ * bad value throws where it was logged instead of poisoning a whole batch later. Mirrors
+ * sdk/python/tora/_validation.py.
+ */
+import { ToraValidationError } from './errors.js';
+import type { HyperparamValue, WireCreateExperiment } from './wire.js';
+
+export const NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
+export const MAX_NAME_LENGTH = 100;
+export const MAX_STEP = Number.MAX_SAFE_INTEGER;
+export const MAX_METADATA_BYTES = 10 * 1024;
+
+export type LogKind = 'metric' | 'result';
+
+const METRIC_METADATA = '{"type":"metric"}';
+const RESULT_METADATA = '{"type":"result"}';
+
+function show(value: unknown): string {
+	if (typeof value === 'string')
+		return JSON.stringify(value.length > 120 ? value.slice(0, 120) + '…' : value);
+	if (typeof value === 'bigint') return `${value}n`;
+	return String(value);
+}
+
+function kindOf(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'array';
+	return typeof value;
+}
+
+export function checkName(name: unknown): string {
+	if (typeof name !== 'string') {
+		throw new ToraValidationError('name', `metric name must be a string, got ${kindOf(name)}`);
+	}
+	if (name.length === 0) throw new ToraValidationError('name', 'metric name must not be empty');
+	if (name.length > MAX_NAME_LENGTH) {
+		throw new ToraValidationError(
+			'name',
+			`metric name must be at most ${MAX_NAME_LENGTH} characters: ${show(name)}`
+		);
+	}
+	if (!NAME_PATTERN.test(name)) {
+		throw new ToraValidationError(
+			'name',
+			`metric name may contain only letters, digits and _ - . / (got ${show(name)})`
+		);
+	}
+	return name;
+}
+
+/** A finite number. A boolean becomes 0/1 (as in the Python SDK); strings are rejected, not parsed. */
+export function checkValue(value: unknown, name = 'value'): number {
+	if (typeof value === 'number') {
+		if (Number.isFinite(value)) return value;
+		throw new ToraValidationError('value', `value for ${show(name)} must be a finite number, got ${value}`);
+	}
+	if (typeof value === 'boolean') return value ? 1 : 0;
+	if (typeof value === 'bigint') {
+		const number = Number(value);
+		if (Number.isFinite(number)) return number;
+		throw new ToraValidationError('value', `value for ${show(name)} is too large to be a finite number`);
+	}
+	throw new ToraValidationError('value', `value for ${show(name)} must be a number, got ${kindOf(value)}`);
+}
+
+/** null/undefined (the server assigns the series' next step) or an integer 0 ≤ step ≤ 2^53−1. */
+export function checkStep(step: unknown): number | null {
+	if (step === null || step === undefined) return null;
+	let number: number;
+	if (typeof step === 'number') number = step;
+	else if (typeof step === 'bigint') number = Number(step);
+	else {
+		throw new ToraValidationError('step', `step must be an integer >= 0 or null, got ${kindOf(step)}`);
+	}
+	if (!Number.isInteger(number)) {
+		throw new ToraValidationError('step', `step must be an integer >= 0 or null, got ${show(step)}`);
+	}
+	if (number < 0) throw new ToraValidationError('step', `step must be >= 0, got ${show(step)}`);
+	if (number > MAX_STEP) {
+		throw new ToraValidationError('step', `step must be at most 2**53-1, got ${show(step)}`);
+	}
+	return number === 0 ? 0 : number; // -0 → 0
+}
+
+function utf8Length(text: string): number {
+	// ASCII is the common case and needs no encoder.
+	// eslint-disable-next-line no-control-regex
+	return /^[\x00-\x7f]*$/.test(text) ? text.length : new TextEncoder().encode(text).byteLength;
+}
+
+/** The entry's metadata as compact JSON: the caller's keys plus `type`, at most 10 KB. */
+export function encodeMetadata(metadata: unknown, kind: LogKind): string {
+	if (metadata === null || metadata === undefined)
+		return kind === 'metric' ? METRIC_METADATA : RESULT_METADATA;
+	if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+		throw new ToraValidationError(
+			'metadata',
+			`metadata must be a plain object or null, got ${kindOf(metadata)}`
+		);
+	}
+	const record = metadata as Record<string, unknown>;
+	if ('type' in record && record.type !== undefined && record.type !== kind) {
+		throw new ToraValidationError(
+			'metadata',
+			`metadata "type" must be "${kind}" here, got ${show(record.type)}`
+		);
+	}
+	let text: string;
+	try {
+		text = JSON.stringify({ ...record, type: kind }, (_key, value: unknown) => {
+			if (typeof value === 'number' && !Number.isFinite(value)) {
+				throw new ToraValidationError('metadata', `metadata numbers must be finite, got ${value}`);
+			}
+			if (typeof value === 'bigint') {
+				throw new ToraValidationError('metadata', 'metadata must not contain bigint values');
+			}
+			return value;
+		});
+	} catch (error) {
+		if (error instanceof ToraValidationError) throw error;
+		throw new ToraValidationError(
+			'metadata',
+			`metadata must be JSON-serializable: ${error instanceof Error ? error.message : String(error)}`
+		);
+	}
+	const size = utf8Length(text);
+	if (size > MAX_METADATA_BYTES) {
+		throw new ToraValidationError('metadata', `metadata must be at most 10 KB of JSON, got ${size} bytes`);
+	}
+	return text;
+}
+
+export interface ExperimentFields {
+	name: string;
+	workspaceId?: string;
+	description?: string;
+	hyperparams?: Record<string, HyperparamValue>;
+	tags?: string[];
+}
+
+/** Shape checks only; the server applies the full rules and its 400 names the field. */
+export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
+	const { name, workspaceId, description, hyperparams, tags } = fields;
+	if (typeof name !== 'string' || name.trim() === '') {
+		throw new ToraValidationError('experiment_name', 'experiment name must be a non-empty string');
+	}
+	const body: WireCreateExperiment = { name };
+	if (workspaceId !== undefined && workspaceId !== null) body.workspaceId = workspaceId;
+	if (description !== undefined && description !== null) body.description = description;
+	if (hyperparams !== undefined && hyperparams !== null) {
+		if (typeof hyperparams !== 'object' || Array.isArray(hyperparams)) {
+			throw new ToraValidationError('hyperparams', 'hyperparams must be an object of key → value');
+		}
+		body.hyperparams = Object.entries(hyperparams).map(([key, value]) => {
+			if (key.trim() === '')
+				throw new ToraValidationError('hyperparams', 'hyperparameter keys must be non-empty');
+			if (typeof value === 'number' && !Number.isFinite(value)) {
+				throw new ToraValidationError(
+					'hyperparams',
+					`hyperparameter ${show(key)} must be finite, got ${value}`
+				);
+			}
+			if (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean') {
+				throw new ToraValidationError(
+					'hyperparams',
+					`hyperparameter ${show(key)} must be a string, number or boolean, got ${kindOf(value)}`
+				);
+			}
+			return { key: key.trim(), value };
+		});
+	}
+	if (tags !== undefined && tags !== null) {
+		if (!Array.isArray(tags)) throw new ToraValidationError('tags', 'tags must be an array of strings');
+		body.tags = tags.map((tag: unknown) => {
+			if (typeof tag !== 'string' || tag.trim() === '') {
+				throw new ToraValidationError('tags', `tags must be non-empty strings, got ${show(tag)}`);
+			}
+			return tag.trim();
+		});
+	}
+	return body;
+}
