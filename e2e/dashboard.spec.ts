@@ -49,6 +49,13 @@ test('create a workspace and an experiment in the UI, log with a key, watch the 
 	await expect(page.getByRole('heading', { level: 1 })).toContainText('e2e-live-run');
 
 	await page.goto('/settings');
+	await page.getByLabel('Workspace', { exact: true }).selectOption({ label: 'E2E team' });
+	await page.getByLabel('Workspace name').fill('E2E team (renamed)');
+	await page.getByRole('button', { name: 'Save details' }).click();
+	await expect(page.getByLabel('Workspace', { exact: true }).locator('option:checked')).toHaveText(
+		'E2E team (renamed)'
+	);
+
 	await page.getByLabel('Name', { exact: true }).fill('e2e key');
 	await page.getByRole('button', { name: 'Create key' }).click();
 	const key = (await page.getByTestId('new-api-key').textContent())!.trim();
@@ -178,6 +185,9 @@ test('a viewer accepts an invitation, sees no edit controls, and a direct API wr
 	await expect(viewerPage.getByRole('button', { name: 'Accept the invitation to Shared team' })).toHaveCount(
 		0
 	);
+	await viewerPage.getByLabel('Workspace', { exact: true }).selectOption({ label: 'Shared team' });
+	await expect(viewerPage.getByRole('list', { name: 'Members of Shared team' })).toBeVisible();
+	await expect(viewerPage.getByLabel('Workspace name')).toHaveCount(0);
 
 	await viewerPage.goto(`/dashboard?ws=${workspace.id}`);
 	await expect(viewerPage.getByRole('heading', { level: 1 })).toContainText('Shared team');

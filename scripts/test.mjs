@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm test`: every layer in turn, stopping at the first that fails.
+ *   0. svelte-kit sync (generates the site's tsconfig that unit tests of the site need)
  *   1. unit + integration (vitest): real handlers, real servers, a real database
  *      (embedded PGlite, or a fresh database on DATABASE_URL's server when it is set)
  *   2. end to end (Playwright + Debian Chromium) against the built site and the single server
@@ -10,6 +11,9 @@
 import { spawnSync } from 'node:child_process';
 
 const layers = [
+	// Site unit tests resolve site/tsconfig.json, which extends the generated .svelte-kit one; a
+	// fresh clone has not generated it yet.
+	{ name: 'svelte-kit sync', command: 'npx', args: ['svelte-kit', 'sync'], cwd: 'site' },
 	{ name: 'unit + integration', command: 'npx', args: ['vitest', 'run'] },
 	{ name: 'site build', command: 'npm', args: ['run', 'build'] },
 	{ name: 'end to end', command: 'npx', args: ['playwright', 'test'] },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
 	canDelete,
+	canEditDetails,
 	canInvite,
 	canLeave,
 	canRemove,
@@ -14,6 +15,14 @@ import {
 const me = 'me';
 const team = (role: 'owner' | 'admin' | 'editor' | 'viewer') => ({ role, personal: false });
 const member = (user_id: string, role: 'owner' | 'admin' | 'editor' | 'viewer') => ({ user_id, role });
+
+describe('workspace details', () => {
+	it('lets admins and owners rename, not editors or viewers', () => {
+		expect(
+			(['owner', 'admin', 'editor', 'viewer'] as const).map((role) => canEditDetails(team(role)))
+		).toEqual([true, true, false, false]);
+	});
+});
 
 describe('invitations', () => {
 	it('lets admins invite below admin and owners invite admins too', () => {

@@ -27,6 +27,11 @@ export function grantableRoles(actor: WorkspaceRole): GrantableRole[] {
 	return grantable.filter((role) => manages(actor, role));
 }
 
+/** Renaming and describing a workspace is an admin's job (PATCH /api/workspaces/:id). */
+export function canEditDetails(workspace: WorkspaceFacts): boolean {
+	return isAdmin(workspace.role);
+}
+
 export function canInvite(workspace: WorkspaceFacts): boolean {
 	return isAdmin(workspace.role);
 }
