@@ -1,12 +1,22 @@
 /**
  * The single server: Node's http server in front of the same function modules Netlify runs.
  * `/api/*` goes to the function whose own config matches (404 / 405 envelopes otherwise);
- * everything else is the site, from site/build or from Vite's dev middleware.
+ * everything else is the site, from site/build or from Vite's dev middleware. Every response
+ * carries the security headers; `OPTIONS` on an API path is a CORS preflight (closed unless
+ * `TORA_CORS_ORIGINS` allows the origin); repeated failed authentication is rate limited.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, errorResponse } from '../functions/_lib/errors.ts';
+import { preflightResponse, withSecurityHeaders } from '../functions/_lib/security-headers.ts';
+import { PAGE_HEADERS } from '../scripts/site-headers.mjs';
+import {
+	AuthRateLimiter,
+	authRateLimitFromEnv,
+	carriesCredentials,
+	type AuthRateLimitOptions
+} from './auth-rate-limit.ts';
 import { matchRoute, type Route } from './routes.ts';
 
 export type SiteHandler = (
@@ -18,31 +28,80 @@ export type SiteHandler = (
 export interface AppOptions {
 	routes: Route[];
 	site?: SiteHandler;
+	/** Failed-authentication limits; defaults from the environment, `false` turns them off. */
+	authRateLimit?: AuthRateLimitOptions | false;
 }
 
-export function createApp({ routes, site }: AppOptions): Server {
+/** Site responses from any handler (Vite in dev included); the static handler adds the full CSP. */
+const SITE_BASELINE_HEADERS: Record<string, string> = {
+	...PAGE_HEADERS,
+	'content-security-policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+};
+
+export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
+	const limiter =
+		authRateLimit === false ? undefined : new AuthRateLimiter(authRateLimit ?? authRateLimitFromEnv());
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error) => {
 			console.error('[tora] unhandled server error', error);
-			if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+			if (!res.headersSent) {
+				res.writeHead(500, {
+					'content-type': 'application/json',
+					...SITE_BASELINE_HEADERS,
+					'content-security-policy': "default-src 'none'; frame-ancestors 'none'"
+				});
+			}
 			res.end(JSON.stringify({ status: 500, error: { code: 'INTERNAL', message: 'Internal error.' } }));
 		});
 	});
 	server.keepAliveTimeout = 65_000;
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+		const url = new URL(req.url ?? '/', `http://${safeHost(req.headers.host)}`);
 		if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-			await sendWebResponse(req, res, await dispatchApi(req, url));
+			const headersOnly = new Request(url, { headers: webHeaders(req) });
+			const method = (req.method ?? 'GET').toUpperCase();
+			// A preflight decides its own CORS headers (and may withhold them all).
+			const response =
+				method === 'OPTIONS'
+					? preflight(url, headersOnly)
+					: withSecurityHeaders(await dispatchApi(req, url, method), headersOnly);
+			await sendWebResponse(req, res, response);
 			return;
 		}
+		for (const [name, value] of Object.entries(SITE_BASELINE_HEADERS)) res.setHeader(name, value);
 		if (site) return site(req, res, url.pathname);
 		res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
 		res.end('Not found');
 	}
 
-	async function dispatchApi(req: IncomingMessage, url: URL): Promise<Response> {
-		const method = (req.method ?? 'GET').toUpperCase();
+	function preflight(url: URL, headersOnly: Request): Response {
+		const match = matchRoute(routes, 'OPTIONS', url.pathname);
+		if (match.kind === 'wrong-method') return preflightResponse(headersOnly, match.allowed);
+		const missing = errorResponse(new ApiError(404, 'NOT_FOUND', `No API route ${url.pathname}.`));
+		return withSecurityHeaders(missing, headersOnly);
+	}
+
+	async function dispatchApi(req: IncomingMessage, url: URL, method: string): Promise<Response> {
+		const ip = req.socket.remoteAddress;
+		const retryAfter = limiter?.blockedFor(req.headers, ip);
+		if (retryAfter !== undefined) {
+			return errorResponse(
+				new ApiError(
+					429,
+					'RATE_LIMITED',
+					`Too many failed authentication attempts; retry in ${retryAfter} s.`,
+					undefined,
+					{ 'retry-after': String(retryAfter) }
+				)
+			);
+		}
+		const response = await route(req, url, method);
+		if (response.status === 401 && carriesCredentials(req.headers)) limiter?.recordFailure(req.headers, ip);
+		return response;
+	}
+
+	async function route(req: IncomingMessage, url: URL, method: string): Promise<Response> {
 		const match = matchRoute(routes, method, url.pathname);
 		if (match.kind === 'none') {
 			return errorResponse(new ApiError(404, 'NOT_FOUND', `No API route ${url.pathname}.`));
@@ -68,12 +127,27 @@ export function createApp({ routes, site }: AppOptions): Server {
 	return server;
 }
 
-function toWebRequest(req: IncomingMessage, url: URL, method: string): Request {
+/** A Host header that cannot form a URL (`a b`, `[`) must not crash the request. */
+function safeHost(host: string | undefined): string {
+	if (!host) return 'localhost';
+	try {
+		return new URL(`http://${host}`).host;
+	} catch {
+		return 'localhost';
+	}
+}
+
+function webHeaders(req: IncomingMessage): Headers {
 	const headers = new Headers();
 	for (const [name, value] of Object.entries(req.headers)) {
 		if (value === undefined) continue;
 		for (const v of [value].flat()) headers.append(name, v);
 	}
+	return headers;
+}
+
+function toWebRequest(req: IncomingMessage, url: URL, method: string): Request {
+	const headers = webHeaders(req);
 	const hasBody = method !== 'GET' && method !== 'HEAD';
 	return new Request(url, {
 		method,

@@ -1,11 +1,15 @@
 /**
  * Serves the prebuilt site (site/build) the way Netlify's CDN does: exact files, then `x.html`
- * and `x/index.html` for clean URLs, then the SPA fallback page for client-side routes.
+ * and `x/index.html` for clean URLs, then the SPA fallback page for client-side routes; with the
+ * same security headers the build writes into `_headers` for Netlify (scripts/site-headers.mjs).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { optionalEnv } from '../functions/_lib/config.ts';
+import { hstsApplies } from '../functions/_lib/security-headers.ts';
+import { inlineScriptHashes, pageHeaders } from '../scripts/site-headers.mjs';
 
 const TYPES: Record<string, string> = {
 	'.html': 'text/html; charset=utf-8',
@@ -35,9 +39,36 @@ async function fileAt(root: string, relative: string): Promise<{ path: string; s
 	}
 }
 
+/** Netlify reads these from the publish directory and never serves them. */
+const NETLIFY_CONFIG_FILES = new Set(['/_headers', '/_redirects']);
+
+/** The security headers of a page response, HSTS only over HTTPS to a non-loopback host. */
+export function sitePageHeaders(req: IncomingMessage, scriptHashes: string[]): Record<string, string> {
+	let hostname = 'localhost';
+	try {
+		hostname = new URL(`http://${req.headers.host ?? 'localhost'}`).hostname;
+	} catch {
+		// A malformed Host header: treat as local (no HSTS).
+	}
+	const forwarded = req.headers['x-forwarded-proto'];
+	return pageHeaders({
+		supabaseUrl: optionalEnv('SUPABASE_URL'),
+		scriptHashes,
+		hsts: hstsApplies('http:', hostname, Array.isArray(forwarded) ? forwarded[0] : forwarded)
+	});
+}
+
 export function createStaticHandler(root: string, extraHeaders: Record<string, string> = {}) {
+	// The build does not change under a running server; its inline scripts are hashed once.
+	const scriptHashes = existsSync(root) ? inlineScriptHashes(root) : [];
 	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
 		const decoded = safeDecode(pathname);
+		const security = sitePageHeaders(req, scriptHashes);
+		if (NETLIFY_CONFIG_FILES.has(decoded)) {
+			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security, ...extraHeaders });
+			res.end('Not found');
+			return;
+		}
 		const candidates = decoded.endsWith('/')
 			? [`${decoded}index.html`]
 			: [decoded, `${decoded}.html`, `${decoded}/index.html`];
@@ -49,7 +80,7 @@ export function createStaticHandler(root: string, extraHeaders: Record<string, s
 		// Missing assets are real 404s; anything else is a client-side route for the SPA fallback.
 		if (!found && !extname(decoded)) found = await fileAt(root, FALLBACK_PAGE);
 		if (!found) {
-			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...extraHeaders });
+			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security, ...extraHeaders });
 			res.end('Not found');
 			return;
 		}
@@ -63,6 +94,7 @@ export function createStaticHandler(root: string, extraHeaders: Record<string, s
 				? 'public, max-age=31536000, immutable'
 				: 'public, max-age=0, must-revalidate',
 			...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
+			...security,
 			...extraHeaders
 		});
 		if (req.method === 'HEAD') {

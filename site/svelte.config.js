@@ -1,15 +1,28 @@
 import adapter from '@sveltejs/adapter-static';
+import { fileURLToPath } from 'node:url';
+import { writeHeadersFile } from '../scripts/site-headers.mjs';
+
+const pages = 'build';
+const staticAdapter = adapter({
+	pages,
+	assets: pages,
+	fallback: '200.html',
+	precompress: false,
+	strict: true
+});
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
 	kit: {
-		adapter: adapter({
-			pages: 'build',
-			assets: 'build',
-			fallback: '200.html',
-			precompress: false,
-			strict: true
-		}),
+		// adapter-static, then `build/_headers` for Netlify: the pages' CSP needs the hashes of the
+		// inline scripts just written, and the Supabase URL the build is made for.
+		adapter: {
+			...staticAdapter,
+			async adapt(builder) {
+				await staticAdapter.adapt(builder);
+				writeHeadersFile(fileURLToPath(new URL(pages, import.meta.url)));
+			}
+		},
 		alias: {
 			$contracts: '../functions/_lib/contracts'
 		}

@@ -20,12 +20,22 @@ export const conflict = (message: string) => new ApiError(409, 'CONFLICT', messa
 export const validationError = (message: string, fields?: Record<string, string[]>) =>
 	new ApiError(400, 'VALIDATION_ERROR', message, fields);
 
+/**
+ * Credentials a client put where they do not belong (a key in a URL path, a token in a field)
+ * are never echoed back in an error message, where they would end up in logs and screenshots.
+ */
+export function redactSecrets(text: string): string {
+	return text
+		.replace(/tora_sk_[A-Za-z0-9_-]+/g, 'tora_sk_…')
+		.replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[token]');
+}
+
 export function errorResponse(error: ApiError): Response {
 	const body: ErrorEnvelope = {
 		status: error.status,
 		error: {
 			code: error.code,
-			message: error.message,
+			message: redactSecrets(error.message),
 			...(error.fields ? { fields: error.fields } : {})
 		}
 	};

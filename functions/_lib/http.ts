@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { ConfigError } from './config.ts';
 import { isDatabaseUnavailable } from './db.ts';
 import { ApiError, errorResponse, validationError } from './errors.ts';
+import { withSecurityHeaders } from './security-headers.ts';
 
 /** The part of Netlify's `Context` we use; the single server provides the same fields. */
 export interface Context {
@@ -28,14 +29,20 @@ export function json<T>(data: T, status = 200, headers?: Record<string, string>)
 	return Response.json({ status, data }, { status, headers });
 }
 
-/** Wraps a handler so every failure becomes the DESIGN §3 envelope and nothing internal leaks. */
+/**
+ * Wraps a handler so every failure becomes the DESIGN §3 envelope and nothing internal leaks, and
+ * every response (success or not) carries the security headers — on Netlify too, where the CDN's
+ * header rules do not reach function responses.
+ */
 export function withErrorEnvelope(handler: Handler): Handler {
 	return async (req, context) => {
+		let response: Response;
 		try {
-			return await handler(req, context);
+			response = await handler(req, context);
 		} catch (error) {
-			return errorResponse(toApiError(error, req));
+			response = errorResponse(toApiError(error, req));
 		}
+		return withSecurityHeaders(response, req);
 	};
 }
 

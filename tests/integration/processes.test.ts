@@ -15,6 +15,20 @@ const freePort = () => String(20_000 + Math.floor(Math.random() * 20_000));
 const database = (): Record<string, string> =>
 	process.env.TORA_TEST_EMBEDDED ? {} : { DATABASE_URL: process.env.DATABASE_URL! };
 
+/** What every API response carries in both runtimes (functions/_lib/security-headers.ts). */
+function expectApiSecurityHeaders(response: Response) {
+	expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+	expect(response.headers.get('x-frame-options')).toBe('DENY');
+	expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+	expect(response.headers.get('content-security-policy')).toMatch(
+		/default-src 'none'.*frame-ancestors 'none'/
+	);
+	// Plain http on localhost: no HSTS, and never a cookie or an open CORS door.
+	expect(response.headers.get('strict-transport-security')).toBeNull();
+	expect(response.headers.get('set-cookie')).toBeNull();
+	expect(response.headers.get('access-control-allow-origin')).toBeNull();
+}
+
 describe('npm start', () => {
 	it('refuses to start without an authentication setup, saying what to set', async () => {
 		const server = start(
@@ -41,6 +55,7 @@ describe('npm start', () => {
 		expect(server.output()).toMatch(/WARNING: TORA_AUTH=local/);
 		const health = await fetch(`http://127.0.0.1:${port}/api/health`);
 		expect(health.status).toBe(200);
+		expectApiSecurityHeaders(health);
 	});
 });
 
@@ -65,11 +80,25 @@ describe('npm run dev:netlify', () => {
 		}
 		expect(health?.status, netlify.output()).toBe(200);
 		expect((await health!.json()).data.db).toBe('ok');
+
+		// Security headers: functions set theirs (the shared wrapper), static files get netlify.toml's
+		// (the page CSP comes from the `_headers` a real build writes; this test serves site/static).
+		expectApiSecurityHeaders(health!);
+		const crossOrigin = await fetch(`${origin}/api/health`, { headers: { origin: 'https://evil.example' } });
+		expect(crossOrigin.headers.get('access-control-allow-origin')).toBeNull();
+		const page = await fetch(`${origin}/favicon.svg`);
+		expect(page.status).toBe(200);
+		expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+		expect(page.headers.get('x-frame-options')).toBe('DENY');
+		expect(page.headers.get('referrer-policy')).toBe('same-origin');
+		expect(page.headers.get('strict-transport-security')).toBeNull();
+		expect(page.headers.get('set-cookie')).toBeNull();
 		const session = await fetch(`${origin}/api/auth/local`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify({ email: 'netlify-dev@example.test' })
 		});
 		expect(session.status).toBe(200);
+		expectApiSecurityHeaders(session);
 	}, 300_000);
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Uuid } from './common.ts';
+import { isStorableText, STORABLE_TEXT_ERROR, Uuid } from './common.ts';
 
 /** `POST /api/api-keys` body. */
 export const CreateApiKeyBody = z.strictObject({
@@ -7,7 +7,8 @@ export const CreateApiKeyBody = z.strictObject({
 		.string()
 		.trim()
 		.min(1, { error: 'must not be empty' })
-		.max(100, { error: 'must be at most 100 characters' }),
+		.max(100, { error: 'must be at most 100 characters' })
+		.refine(isStorableText, { error: STORABLE_TEXT_ERROR }),
 	workspaceId: Uuid.nullish()
 });
 export type CreateApiKeyBody = z.infer<typeof CreateApiKeyBody>;

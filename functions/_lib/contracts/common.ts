@@ -30,5 +30,9 @@ export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
 
 export const Uuid = z.uuid({ error: 'must be a UUID' });
 
+/** Postgres text and jsonb cannot hold NUL, and a lone surrogate is not text: both are a 400, never a 500. */
+export const isStorableText = (value: string) => !value.includes('\u0000') && !/[\uD800-\uDFFF]/u.test(value);
+export const STORABLE_TEXT_ERROR = 'must not contain NUL characters or unpaired surrogates';
+
 export const WorkspaceRole = z.enum(['owner', 'admin', 'editor', 'viewer']);
 export type WorkspaceRole = z.infer<typeof WorkspaceRole>;

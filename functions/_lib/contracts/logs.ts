@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isStorableText } from './common.ts';
 
 /** The SDK's own metric-name rule (tora 0.0.12): the same check runs in our SDKs before sending. */
 export const METRIC_NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
@@ -12,11 +13,32 @@ export const MetricName = z
 	.max(100, { error: 'must be at most 100 characters' })
 	.regex(METRIC_NAME_PATTERN, { error: 'may contain only letters, digits, _ - . /' });
 
+/** jsonb refuses NUL and lone surrogates anywhere, in keys as in values. */
+function storableJson(value: unknown): boolean {
+	if (typeof value === 'string') return isStorableText(value);
+	if (Array.isArray(value)) return value.every(storableJson);
+	if (value && typeof value === 'object') {
+		return Object.entries(value).every(([key, item]) => isStorableText(key) && storableJson(item));
+	}
+	return true;
+}
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** UTF-8 is at most 3 bytes per UTF-16 unit, so short JSON (nearly all metadata) needs no encoding. */
+function fitsMetadataLimit(value: Record<string, unknown>): boolean {
+	const text = JSON.stringify(value);
+	return (
+		text.length * 3 <= MAX_METADATA_BYTES || new TextEncoder().encode(text).byteLength <= MAX_METADATA_BYTES
+	);
+}
+
+// Checked for every entry of every batch: plain predicates, not a record schema that copies.
 const Metadata = z
-	.record(z.string(), z.unknown(), { error: 'must be a JSON object or null' })
-	.refine((value) => new TextEncoder().encode(JSON.stringify(value)).byteLength <= MAX_METADATA_BYTES, {
-		error: 'must be at most 10 KB of JSON'
-	})
+	.custom<Record<string, unknown>>(isJsonObject, { error: 'must be a JSON object or null' })
+	.refine(storableJson, { error: 'must not contain NUL characters or unpaired surrogates' })
+	.refine(fitsMetadataLimit, { error: 'must be at most 10 KB of JSON' })
 	.refine((value) => value.type === undefined || value.type === 'metric' || value.type === 'result', {
 		error: 'type must be "metric" or "result"'
 	});

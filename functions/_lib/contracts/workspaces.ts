@@ -1,12 +1,15 @@
 import * as z from 'zod';
-import { Uuid, WorkspaceRole } from './common.ts';
+import { isStorableText, STORABLE_TEXT_ERROR, Uuid, WorkspaceRole } from './common.ts';
 
 /**
  * Lengths are counted in characters (code points), as Postgres' `char_length` counts them, so an
  * emoji is one character and what passes here always fits the column's check.
  */
 const maxChars = (max: number) =>
-	z.string().refine((value) => [...value].length <= max, { error: `must be at most ${max} characters` });
+	z
+		.string()
+		.refine((value) => [...value].length <= max, { error: `must be at most ${max} characters` })
+		.refine(isStorableText, { error: STORABLE_TEXT_ERROR });
 
 export const WorkspaceName = z.string().trim().min(1, { error: 'must not be empty' }).pipe(maxChars(255));
 
