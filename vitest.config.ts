@@ -12,7 +12,8 @@ export default defineConfig({
 			'server/**/*.test.ts',
 			'tests/integration/**/*.test.ts',
 			'site/src/**/*.test.ts',
-			'sdk/ts/src/**/*.test.ts'
+			'sdk/ts/src/**/*.test.ts',
+			'sdk/ts/test/**/*.test.ts'
 		],
 		globalSetup: ['tests/support/global-setup.ts'],
 		testTimeout: 30_000,

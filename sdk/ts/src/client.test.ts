@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tora } from './client.js';
 import { ToraApiError, ToraValidationError } from './errors.js';
@@ -37,7 +40,11 @@ function server() {
 			return json(200, { status: 200, data: { ...EXPERIMENT, ...(body as object) } });
 		return json(405, { status: 405, error: { code: 'METHOD_NOT_ALLOWED', message: 'no' } });
 	};
-	return { requests, options: { baseUrl: 'http://tora.test/api', apiKey: 'tora_sk_test', fetch } };
+	const spoolDir = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
+	return {
+		requests,
+		options: { baseUrl: 'http://tora.test/api', apiKey: 'tora_sk_test', fetch, spoolDir, exitHooks: false }
+	};
 }
 
 describe('Tora', () => {

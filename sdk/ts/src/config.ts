@@ -1,25 +1,49 @@
-/** Settings from options or the environment (the same variables as the Python SDK). */
+/**
+ * Settings from options, the environment (the same variables as the Python SDK), or the login
+ * `tora login` stored.
+ */
+import { join } from 'node:path';
 import { ToraConfigError } from './errors.js';
+import { readLogin, toraHome } from './login.js';
 
 export const DEFAULT_BASE_URL = 'http://localhost:8888/api';
 
 function env(name: string): string | undefined {
-	return typeof process === 'undefined' ? undefined : process.env[name];
+	const value = process.env[name]?.trim();
+	return value ? value : undefined;
 }
 
-export function baseUrl(explicit?: string): string {
-	const url = (explicit || env('TORA_BASE_URL') || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
-	if (!/^https?:\/\//.test(url)) {
+export function normalizeUrl(url: string): string {
+	const trimmed = url.trim().replace(/\/+$/, '');
+	if (!/^https?:\/\//.test(trimmed)) {
 		throw new ToraConfigError(
-			`Tora server URL must start with http:// or https://, got ${JSON.stringify(url)}`
+			`Tora server URL must start with http:// or https://, got ${JSON.stringify(trimmed)}`
 		);
 	}
-	return url;
+	return trimmed;
 }
 
-export function apiKey(explicit?: string | null): string | null {
-	const key = explicit !== undefined && explicit !== null ? explicit : env('TORA_API_KEY');
-	return key && key.trim() ? key.trim() : null;
+export interface Credentials {
+	baseUrl: string;
+	apiKey: string | null;
+}
+
+/**
+ * Which server and key to use: each from the explicit value, else TORA_BASE_URL / TORA_API_KEY,
+ * else the stored login. The stored key is used only for the server it was stored for, so pointing
+ * TORA_BASE_URL elsewhere never sends it to another server.
+ */
+export function credentials(explicitUrl?: string | null, explicitKey?: string | null): Credentials {
+	const stored = readLogin();
+	const baseUrl = normalizeUrl(explicitUrl || env('TORA_BASE_URL') || stored?.baseUrl || DEFAULT_BASE_URL);
+	const key =
+		explicitKey?.trim() || env('TORA_API_KEY') || (stored?.baseUrl === baseUrl ? stored.apiKey : null);
+	return { baseUrl, apiKey: key || null };
+}
+
+/** Where undeliverable entries go: the explicit directory, else TORA_SPOOL_DIR, else ~/.tora/spool. */
+export function spoolDir(explicit?: string): string {
+	return explicit || env('TORA_SPOOL_DIR') || join(toraHome(), 'spool');
 }
 
 /** A duration in ms: the explicit value, else the variable (in seconds, as in Python), else the default. */
@@ -29,7 +53,7 @@ export function durationMs(explicit: number | undefined, variable: string, defau
 		return explicit;
 	}
 	const raw = env(variable);
-	if (raw === undefined || raw.trim() === '') return defaultMs;
+	if (raw === undefined) return defaultMs;
 	const seconds = Number(raw);
 	if (!Number.isFinite(seconds) || seconds < 0) {
 		throw new ToraConfigError(`${variable} must be a number of seconds >= 0, got ${JSON.stringify(raw)}`);

@@ -3,21 +3,28 @@
  * the server's zod contracts. `npx tsc -p sdk/ts/tsconfig.json --noEmit` fails if they drift.
  */
 import type { input } from 'zod';
+import type { Me } from '../../../functions/_lib/contracts/auth.ts';
 import type { Envelope, ErrorEnvelope } from '../../../functions/_lib/contracts/common.ts';
 import type {
 	CreateExperimentBody,
 	Experiment,
+	ExperimentPage,
 	UpdateExperimentBody
 } from '../../../functions/_lib/contracts/experiments.ts';
 import type { LogBatchResult, LogEntry } from '../../../functions/_lib/contracts/logs.ts';
+import type { Workspace } from '../../../functions/_lib/contracts/workspaces.ts';
 import type {
 	WireBatchResult,
 	WireCreateExperiment,
 	WireError,
 	WireExperiment,
+	WireExperimentDetail,
+	WireExperimentPage,
 	WireLogEntry,
+	WireMe,
 	WireSuccess,
-	WireUpdateExperiment
+	WireUpdateExperiment,
+	WireWorkspace
 } from './wire.js';
 
 type Assert<T extends true> = T;
@@ -33,3 +40,8 @@ export type _Experiment = Assert<Extends<Experiment, WireExperiment>>;
 export type _BatchResult = Assert<Extends<LogBatchResult, WireBatchResult>>;
 export type _Envelope = Assert<Extends<Envelope<Experiment>, WireSuccess<WireExperiment>>>;
 export type _ErrorEnvelope = Assert<Extends<ErrorEnvelope, WireError>>;
+// ... and what the CLI reads.
+export type _ExperimentDetail = Assert<Extends<Experiment, WireExperimentDetail>>;
+export type _ExperimentPage = Assert<Extends<ExperimentPage, WireExperimentPage>>;
+export type _Workspace = Assert<Extends<Workspace, WireWorkspace>>;
+export type _Me = Assert<Extends<Me, WireMe>>;

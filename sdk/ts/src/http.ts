@@ -1,6 +1,6 @@
 /**
  * JSON over fetch with `x-api-key`, the `{status, data}` / `{status, error}` envelopes, and the
- * retry policy shared by setup, the sender and (later) the CLI. Mirrors sdk/python/tora/_http.py.
+ * retry policy shared by setup, the sender, sync and the CLI. Mirrors sdk/python/tora/_http.py.
  */
 import { ToraApiError, ToraConnectionError } from './errors.js';
 
@@ -40,10 +40,7 @@ export class Http {
 	 * response arrived. `body` is JSON-encoded unless it is already a string.
 	 */
 	async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<RawResponse> {
-		const headers: Record<string, string> = { accept: 'application/json' };
-		// Browsers refuse to set User-Agent; Node's fetch allows it.
-		if (typeof window === 'undefined') headers['user-agent'] = USER_AGENT;
-		if (this.apiKey) headers['x-api-key'] = this.apiKey;
+		const headers = this.headers('application/json');
 		let payload: string | undefined;
 		if (body !== undefined) {
 			payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -58,6 +55,36 @@ export class Http {
 			signal: signal ? AbortSignal.any([signal, timeout]) : timeout
 		});
 		return { status: response.status, headers: response.headers, text: await response.text() };
+	}
+
+	/**
+	 * A GET whose body is left unread, for streaming it. The timeout covers only the wait for the
+	 * response headers: a long download is not cut off.
+	 */
+	async open(path: string, accept: string): Promise<Response> {
+		const waiting = new AbortController();
+		const timer = setTimeout(
+			() => waiting.abort(new DOMException('timed out', 'TimeoutError')),
+			this.timeoutMs
+		);
+		try {
+			return await this.fetchImpl(this.baseUrl + path, {
+				method: 'GET',
+				headers: this.headers(accept),
+				redirect: 'error',
+				signal: waiting.signal
+			});
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	private headers(accept: string): Record<string, string> {
+		const headers: Record<string, string> = { accept };
+		// Browsers refuse to set User-Agent; Node's fetch allows it.
+		if (typeof window === 'undefined') headers['user-agent'] = USER_AGENT;
+		if (this.apiKey) headers['x-api-key'] = this.apiKey;
+		return headers;
 	}
 }
 

@@ -7,6 +7,7 @@ export {
 	ToraValidationError,
 	type ValidationRule
 } from './errors.js';
+export { sync, type SyncOptions, type SyncTotals } from './sync.js';
 export { uuid7 } from './uuid7.js';
 export {
 	checkName,

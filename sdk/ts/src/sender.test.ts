@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Http, type FetchLike } from './http.js';
 import {
@@ -159,7 +162,7 @@ describe('Sender', () => {
 		expect(server.calls.flatMap((call) => call.logs.map((log) => log.step))).toEqual(
 			Array.from({ length: 23_456 }, (_, i) => i)
 		);
-		expect(sender.stats).toEqual({ sent: 23_456, duplicates: 0, dropped: 0, queued: 0 });
+		expect(sender.stats).toEqual({ sent: 23_456, duplicates: 0, spilled: 0, dropped: 0, queued: 0 });
 	});
 
 	it('sends on its own once 1,000 entries wait, and by the timer below that', async () => {
@@ -196,7 +199,7 @@ describe('Sender', () => {
 		expect(warnings).toEqual([]);
 	});
 
-	it('drops a 4xx batch and warns once per distinct problem', async () => {
+	it('without a spool, drops a 4xx batch and warns once per distinct problem', async () => {
 		const server = fakeServer(() =>
 			reply(403, { status: 403, error: { code: 'FORBIDDEN', message: 'viewer' } })
 		);
@@ -240,7 +243,7 @@ describe('Sender', () => {
 		expect(warnings).toHaveLength(1);
 	});
 
-	it('gives up on an unreachable server after the retry budget, without throwing', async () => {
+	it('without a spool, gives up on an unreachable server after the retry budget, without throwing', async () => {
 		const server = fakeServer(() => {
 			throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
 		});
@@ -251,7 +254,7 @@ describe('Sender', () => {
 		expect(warnings[0]).toContain('connection refused');
 	});
 
-	it('close() stops retrying at its deadline and counts what was left', async () => {
+	it('without a spool, close() stops retrying at its deadline and counts what was left', async () => {
 		const server = fakeServer(() =>
 			reply(503, { status: 503, error: { code: 'UNAVAILABLE', message: 'down' } })
 		);
@@ -265,11 +268,89 @@ describe('Sender', () => {
 		expect(sender.stats.dropped).toBe(6);
 	});
 
-	it('drops new entries once the queue is full', () => {
+	it('without a spool, drops new entries once the queue is full', () => {
 		const server = fakeServer(ok);
 		const { sender, warnings } = make(server.http, { maxQueue: 3 });
 		for (let i = 0; i < 5; i++) sender.put(entry(i));
 		expect(sender.stats).toMatchObject({ queued: 3, dropped: 2 });
 		expect(warnings).toHaveLength(1);
+	});
+
+	// --- with a spool ---
+
+	function spooled(
+		dir: string
+	): Array<{ v: number; experiment_id: string; base_url: string; logs: Call['logs'] }> {
+		return readdirSync(dir).flatMap((name) =>
+			readFileSync(join(dir, name), 'utf8')
+				.trim()
+				.split('\n')
+				.map((line) => JSON.parse(line))
+		);
+	}
+	const steps = (dir: string) => spooled(dir).flatMap((record) => record.logs.map((log) => log.step));
+	const refused = () => {
+		throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+	};
+
+	it('spools a batch the server never took, with everything queued behind it', async () => {
+		const spoolDir = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
+		const { sender, warnings } = make(fakeServer(refused).http, { retryBudgetMs: 100, spoolDir });
+		for (let i = 0; i < 1500; i++) sender.put(entry(i));
+		await sender.flush();
+		expect(sender.stats).toMatchObject({ sent: 0, spilled: 1500, dropped: 0, queued: 0 });
+		expect(sender.spoolFile).toBe(join(spoolDir, 'e1.jsonl'));
+		expect(steps(spoolDir).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+		expect(spooled(spoolDir)[0]).toMatchObject({
+			v: 1,
+			experiment_id: 'e1',
+			base_url: 'http://tora.test/api'
+		});
+		expect(warnings.join('\n')).toMatch(/could not be reached .*connection refused.*npx tora sync/);
+	});
+
+	it('spools what is left at the close deadline, and a batch the key may not write', async () => {
+		const down = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
+		const slow = make(fakeServer(() => reply(503, { status: 503 })).http, {
+			retryBudgetMs: 60_000,
+			spoolDir: down
+		});
+		for (let i = 0; i < 5; i++) slow.sender.put(entry(i));
+		expect(await slow.sender.close(100)).toMatchObject({ sent: 0, spilled: 5, dropped: 0 });
+
+		const forbidden = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
+		const denied = make(fakeServer(() => reply(403, { status: 403, error: { message: 'viewer' } })).http, {
+			spoolDir: forbidden
+		});
+		denied.sender.put(entry(1));
+		await denied.sender.flush();
+		expect(denied.sender.stats).toMatchObject({ spilled: 1, dropped: 0 });
+		expect(denied.warnings[0]).toContain('HTTP 403');
+	});
+
+	it('spools the overflow of a full queue a chunk at a time, never blocking', async () => {
+		const spoolDir = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
+		const { sender } = make(fakeServer(ok).http, { maxQueue: 3, spoolDir });
+		for (let i = 0; i < 1003; i++) sender.put(entry(i));
+		expect(sender.stats.queued).toBe(3);
+		await vi.waitFor(() => expect(sender.stats.spilled).toBe(1000));
+		expect(steps(spoolDir)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 3));
+	});
+
+	it('spillNow() writes the queue and the batch in flight synchronously', async () => {
+		const spoolDir = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
+		// A request that never gets an answer until it is cancelled.
+		const hanging: FetchLike = (_url, init) =>
+			new Promise((_resolve, reject) =>
+				init.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+			);
+		const { sender } = make(new Http({ baseUrl: 'http://tora.test/api', fetch: hanging }), { spoolDir });
+		for (let i = 0; i < 1200; i++) sender.put(entry(i));
+		await vi.waitFor(() => expect(sender.stats.queued).toBe(0)); // all taken into one batch, in flight
+		sender.put(entry(1200));
+		expect(sender.spillNow()).toBe(1201);
+		expect(steps(spoolDir)).toHaveLength(1201);
+		sender.put(entry(1201)); // after the process decided to exit: dropped, not thrown
+		expect(sender.stats).toMatchObject({ spilled: 1201, dropped: 1 });
 	});
 });

@@ -1,10 +1,11 @@
 /**
  * The background sender: a bounded in-memory queue drained by one async loop. The caller only
  * validates and appends an encoded entry (never awaits, never throws); the loop posts batches
- * (at 1,000 waiting entries or every second), retries with backoff, and reports what it had to
- * drop. Mirrors sdk/python/tora/_sender.py, except that nothing is spooled to disk yet.
+ * (at 1,000 waiting entries or every second), retries with backoff, and spills to the spool what
+ * it cannot deliver. Mirrors sdk/python/tora/_sender.py.
  */
 import { errorMessage, Http, isRetryable, parseJson, withRetries, describe } from './http.js';
+import { appendLines, appendLinesSync, logsLines } from './spool.js';
 
 export const MAX_QUEUE = 1_000_000;
 export const BATCH_THRESHOLD = 1_000;
@@ -13,6 +14,8 @@ export const INTERVAL_MS = 1_000;
 export const MAX_BATCH_ENTRIES = 10_000;
 /** The server accepts 2 MB; stay well clear of it. */
 export const MAX_BATCH_BYTES = 1_500_000;
+/** Entries written to the spool at a time once the queue is full. */
+export const OVERFLOW_CHUNK = 1_000;
 /** `{"logs":[]}` */
 const ENVELOPE_BYTES = 11;
 
@@ -70,11 +73,12 @@ export class EntryQueue {
 		return entry;
 	}
 
-	clear(): number {
-		const count = this.length;
+	/** Empty the queue, returning the entries' JSON in order. */
+	takeAll(): string[] {
+		const texts = this.items.slice(this.head).map((entry) => entry.text);
 		this.items = [];
 		this.head = 0;
-		return count;
+		return texts;
 	}
 }
 
@@ -110,7 +114,9 @@ export interface SenderStats {
 	sent: number;
 	/** Entries the server already had (by msg_id). */
 	duplicates: number;
-	/** Entries given up on (rejected by the server, unreachable server, full queue). */
+	/** Entries saved to the spool for `tora sync` (unreachable server, full queue, exit deadline). */
+	spilled: number;
+	/** Entries given up on (rejected by the server, or unwritable spool, or no spool). */
 	dropped: number;
 	/** Entries still waiting. */
 	queued: number;
@@ -128,6 +134,8 @@ export interface SenderOptions {
 	maxBatchBytes?: number;
 	/** Where warnings go (each distinct problem once). Default: console.warn. */
 	onWarning?: (message: string) => void;
+	/** Where undeliverable entries are saved; absent or null: they are dropped (and counted). */
+	spoolDir?: string | null;
 }
 
 export class Sender {
@@ -140,7 +148,14 @@ export class Sender {
 	private readonly maxBatchEntries: number;
 	private readonly maxBatchBytes: number;
 	private readonly warn: (message: string) => void;
+	private readonly spoolDir: string | null;
 	private readonly queue = new EntryQueue();
+	/** Entries that arrived while the queue was full, spilled a chunk at a time. */
+	private overflow: string[] = [];
+	/** The batch being delivered: at process exit it may or may not have arrived. */
+	private inflight: string[] | null = null;
+	/** Spool writes under way, with their entries. */
+	private readonly spilling = new Map<Promise<void>, string[]>();
 	private readonly warned = new Set<string>();
 	private readonly abort = new AbortController();
 	private timer: ReturnType<typeof setInterval> | null;
@@ -150,6 +165,9 @@ export class Sender {
 	private sent = 0;
 	private duplicates = 0;
 	private dropped = 0;
+	private spilled = 0;
+	/** The spool file this sender last wrote to. */
+	spoolFile: string | null = null;
 
 	constructor(options: SenderOptions) {
 		this.http = options.http;
@@ -161,6 +179,7 @@ export class Sender {
 		this.maxBatchEntries = options.maxBatchEntries ?? MAX_BATCH_ENTRIES;
 		this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
 		this.warn = options.onWarning ?? ((message) => console.warn(message));
+		this.spoolDir = options.spoolDir ?? null;
 		this.timer = setInterval(() => {
 			if (this.queue.length > 0) void this.kick();
 		}, options.intervalMs ?? INTERVAL_MS);
@@ -169,7 +188,13 @@ export class Sender {
 	}
 
 	get stats(): SenderStats {
-		return { sent: this.sent, duplicates: this.duplicates, dropped: this.dropped, queued: this.queue.length };
+		return {
+			sent: this.sent,
+			duplicates: this.duplicates,
+			spilled: this.spilled,
+			dropped: this.dropped,
+			queued: this.queue.length
+		};
 	}
 
 	/** Queue one encoded entry. Never blocks, never throws. */
@@ -180,12 +205,23 @@ export class Sender {
 			return;
 		}
 		if (this.queue.length >= this.maxQueue) {
-			// TODO(spool): the Python SDK writes the overflow to ~/.tora/spool for a later sync.
-			this.dropped++;
-			this.warnOnce(
-				'overflow',
-				`tora: the in-memory queue is full (${this.maxQueue} entries); new entries are being dropped`
-			);
+			// The server has been slow or away for a long while. Never block the caller.
+			if (!this.spoolDir) {
+				this.dropped++;
+				this.warnOnce(
+					'overflow',
+					`tora: the in-memory queue is full (${this.maxQueue} entries); new entries are being dropped`
+				);
+				return;
+			}
+			this.overflow.push(entry.text);
+			if (this.overflow.length >= OVERFLOW_CHUNK) {
+				this.warnOnce(
+					'overflow',
+					`tora: the in-memory queue is full (${this.maxQueue} entries); new entries go to the spool`
+				);
+				void this.spill(this.takeOverflow(), 'the in-memory queue is full', true);
+			}
 			return;
 		}
 		this.queue.push(entry);
@@ -199,16 +235,19 @@ export class Sender {
 		}
 	}
 
-	/** Resolves once everything queued so far was delivered or dropped. Never rejects. */
+	/** Resolves once everything queued so far was delivered, spilled or dropped. Never rejects. */
 	async flush(): Promise<void> {
-		while (this.queue.length > 0 || this.running) {
-			await this.kick();
+		if (this.overflow.length > 0) void this.spill(this.takeOverflow(), 'the in-memory queue was full', true);
+		for (;;) {
+			if (this.queue.length > 0 || this.running) await this.kick();
+			else if (this.spilling.size > 0) await Promise.all(this.spilling.keys());
+			else return;
 		}
 	}
 
 	/**
-	 * Stop the timer and deliver what is queued within `timeoutMs`; after that, in-flight retries
-	 * stop and whatever is left is dropped (and counted). Idempotent.
+	 * Stop the timer and deliver what is queued within `timeoutMs`; after that, in-flight requests
+	 * are cancelled and whatever is left goes to the spool. Idempotent.
 	 */
 	async close(timeoutMs: number): Promise<SenderStats> {
 		this.closed = true;
@@ -225,12 +264,40 @@ export class Sender {
 		});
 		try {
 			await Promise.race([this.flush(), expired]);
-			// After the abort, the loop drops what it holds and returns promptly.
+			// After the abort, the loop spills what it holds and returns promptly.
 			await this.flush();
 		} finally {
 			clearTimeout(deadline);
 		}
 		return this.stats;
+	}
+
+	/**
+	 * For process 'exit' handlers, where nothing asynchronous runs any more: write to the spool,
+	 * synchronously, everything not known to be delivered (the batch in flight included: the
+	 * server skips whatever of it already arrived). Returns the number of entries written.
+	 */
+	spillNow(): number {
+		const texts = [
+			...(this.inflight ?? []),
+			...[...this.spilling.values()].flat(),
+			...this.queue.takeAll(),
+			...this.takeOverflow()
+		];
+		this.closed = true;
+		if (texts.length === 0 || !this.spoolDir) return 0;
+		try {
+			this.spoolFile = appendLinesSync(
+				this.spoolDir,
+				this.experimentId,
+				logsLines(this.experimentId, this.http.baseUrl, texts)
+			);
+			this.spilled += texts.length;
+			return texts.length;
+		} catch (error) {
+			this.drop(texts.length, `they could not be written to ${this.spoolDir} (${describe(error)})`);
+			return 0;
+		}
 	}
 
 	private kick(): Promise<void> {
@@ -245,16 +312,18 @@ export class Sender {
 	private async drain(): Promise<void> {
 		while (this.queue.length > 0) {
 			if (this.abort.signal.aborted) {
-				const left = this.queue.clear();
-				this.drop(left, 'the exit deadline passed');
+				await this.spill(this.queue.takeAll(), 'the exit deadline passed', true);
 				return;
 			}
 			const batch = takeBatch(this.queue, this.maxBatchEntries, this.maxBatchBytes);
+			this.inflight = batch;
 			try {
 				await this.deliver(batch, 0);
 			} catch (error) {
 				// Never let the loop die.
-				this.drop(batch.length, `of an unexpected error (${describe(error)})`);
+				await this.spill(batch, `of an unexpected error (${describe(error)})`);
+			} finally {
+				this.inflight = null;
 			}
 		}
 	}
@@ -277,7 +346,7 @@ export class Sender {
 		}
 		if (!response || isRetryable(response.status)) {
 			if (this.abort.signal.aborted) {
-				this.drop(batch.length, 'the exit deadline passed');
+				await this.spill(batch, 'the exit deadline passed', true);
 				return;
 			}
 			const reason = response
@@ -285,11 +354,12 @@ export class Sender {
 				: error === undefined
 					? 'no answer'
 					: describe(error);
-			// TODO(spool): the Python SDK saves these to ~/.tora/spool for `tora sync`.
-			this.drop(
-				batch.length,
+			await this.spill(
+				batch,
 				`${this.http.baseUrl} could not be reached for ${Math.round(this.retryBudgetMs / 1000)} s (${reason})`
 			);
+			// Whatever queued up meanwhile waited as long: save it too, and start afresh.
+			await this.spill(this.queue.takeAll(), 'the server is unreachable', true);
 			return;
 		}
 		const status = response.status;
@@ -316,11 +386,57 @@ export class Sender {
 				return;
 			}
 		}
+		if ((status === 401 || status === 403 || status === 404) && this.spoolDir) {
+			// The entries are fine; the key or the experiment is not. Keep them for a later sync.
+			this.warnOnce(
+				String(status),
+				`tora: the server refused the logs for experiment ${this.experimentId} (HTTP ${status}: ${message}); saving them to the spool`
+			);
+			await this.spill(batch, `HTTP ${status}`, true);
+			return;
+		}
 		this.dropped += batch.length;
 		this.warnOnce(
 			`${status}:${message}`,
 			`tora: the server rejected a batch of ${batch.length} log entries for experiment ${this.experimentId} (HTTP ${status}): ${message}. They were dropped.`
 		);
+	}
+
+	private takeOverflow(): string[] {
+		const texts = this.overflow;
+		this.overflow = [];
+		return texts;
+	}
+
+	/** Save entries to the spool (drop them when there is none). Never rejects. */
+	private async spill(texts: string[], reason: string, quiet = false): Promise<void> {
+		if (texts.length === 0) return;
+		const directory = this.spoolDir;
+		if (!directory) {
+			this.drop(texts.length, reason);
+			return;
+		}
+		const lines = logsLines(this.experimentId, this.http.baseUrl, texts);
+		const written: Promise<void> = appendLines(directory, this.experimentId, lines).then(
+			(path) => {
+				this.spilled += texts.length;
+				this.spoolFile = path;
+				if (!quiet) {
+					this.warnOnce(
+						`spill:${reason}`,
+						`tora: ${reason}; saved ${texts.length} entries to ${path} and carrying on. Upload them later with \`npx tora sync\`.`
+					);
+				}
+			},
+			(error: unknown) =>
+				this.drop(texts.length, `they could not be written to the spool in ${directory} (${describe(error)})`)
+		);
+		this.spilling.set(written, texts);
+		try {
+			await written;
+		} finally {
+			this.spilling.delete(written);
+		}
 	}
 
 	private drop(count: number, reason: string): void {

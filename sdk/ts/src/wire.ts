@@ -46,6 +46,43 @@ export interface WireExperiment {
 	status?: ExperimentStatus;
 }
 
+/** A series' summary, kept current by the server on ingest. */
+export interface WireMetricSummary {
+	name: string;
+	count: number;
+	first_step: number | null;
+	last_step: number | null;
+	min: number | null;
+	max: number | null;
+	last: number | null;
+}
+
+/** An experiment as every read returns it: with its series summaries and results. */
+export interface WireExperimentDetail extends WireExperiment {
+	metrics: WireMetricSummary[];
+	results: Array<{ name: string; value: number; logged_at: string }>;
+}
+
+/** `GET /api/workspaces/{id}/experiments` response data. */
+export interface WireExperimentPage {
+	items: WireExperimentDetail[];
+	next_cursor: string | null;
+}
+
+/** An entry of `GET /api/workspaces`. */
+export interface WireWorkspace {
+	id: string;
+	name: string;
+	role: string;
+	member_count: number;
+	personal: boolean;
+}
+
+/** `GET /api/me` response data (the part the CLI reads). */
+export interface WireMe {
+	user: { id: string; email: string };
+}
+
 /** `POST /api/experiments/{id}/logs/batch` response data. */
 export interface WireBatchResult {
 	received: number;

@@ -22,31 +22,29 @@ for step in range(1, 101):
 tora.tresult("acc", 0.9)  # a final value
 tora.shutdown()  # sends what is buffered; also runs at exit`;
 
-export const typescriptFetch = `// Node 18+, Deno, Bun or a browser: fetch and crypto.randomUUID are built in.
-const base = process.env.TORA_BASE_URL!; // e.g. https://tora.example.com/api
-const headers = { 'x-api-key': process.env.TORA_API_KEY!, 'content-type': 'application/json' };
+export const typescriptInstall = `# From a Tora checkout (the package is not on the npm registry yet):
+cd sdk/ts && npm run build && npm pack
+npm install /path/to/tora-sdk-0.1.0.tgz   # in your project`;
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) });
-  const json = await response.json();
-  if (!response.ok) throw new Error(\`\${json.error.code}: \${json.error.message}\`);
-  return json.data;
-}
+export const typescript = `import { Tora } from '@tora/sdk'; // reads TORA_BASE_URL and TORA_API_KEY
 
-const run = await post<{ id: string; url: string }>('/experiments', {
+const run = await Tora.create({
   name: 'run',
-  hyperparams: [{ key: 'lr', value: 3e-4 }],
+  hyperparams: { lr: 3e-4, batch_size: 64 },
   tags: ['baseline']
 });
 
-// msg_id makes retries safe: an entry already stored is skipped, never duplicated.
-await post(\`/experiments/\${run.id}/logs/batch\`, {
-  logs: [
-    { name: 'loss', msg_id: crypto.randomUUID(), value: 0.1, step: 1, metadata: { type: 'metric' } },
-    { name: 'acc', msg_id: crypto.randomUUID(), value: 0.9, step: null, metadata: { type: 'result' } }
-  ]
-});
-console.log('Logged to', run.url);`;
+for (let step = 1; step <= 100; step++) {
+  const loss = await trainOneEpoch();
+  run.metric('loss', loss, step); // queued and sent in the background
+}
+
+run.result('acc', 0.9); // a final value
+await run.finish(); // sends what is queued and marks the run finished; also runs at exit`;
+
+export const typescriptCli = `npx tora login --base-url https://tora.example.com   # asks for the key
+npx tora experiments list
+npx tora export <experiment id> --format wide > run.csv`;
 
 export const curlCreate = `ORIGIN="https://tora.example.com"   # this site's address
 

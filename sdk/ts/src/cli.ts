@@ -1,0 +1,315 @@
+/**
+ * The `tora` command line: `main(argv)` resolves with the exit code (0 success, 1 failure, 2 bad
+ * usage). bin/tora.mjs runs it.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Api, CliError } from './cli-api.js';
+import { exportCsv } from './cli-export.js';
+import { formatNumber, shortDate, table } from './cli-format.js';
+import { login, logout } from './cli-login.js';
+import { ToraError } from './errors.js';
+import { USER_AGENT } from './http.js';
+import { sync } from './sync.js';
+import { uuid7 } from './uuid7.js';
+import { checkName, checkStep, checkValue } from './validation.js';
+import type { WireBatchResult, WireExperimentDetail, WireExperimentPage, WireWorkspace } from './wire.js';
+
+const VERSION = USER_AGENT.split('/')[1];
+
+const HELP = `tora: log to and read from a Tora server
+
+Usage: tora <command> [options]
+
+Commands:
+  login [--base-url URL] [--api-key KEY]   store an API key for a server (~/.tora/config.json, mode 0600)
+  logout                                   remove the stored key
+  workspaces [--json]                      list your workspaces
+  experiments list [--workspace ID] [--status S] [--search TEXT] [--limit N] [--json]
+  experiments show <id> [--json]           an experiment: hyperparameters, metric summaries, results
+  log <experiment> name=value [...] [--step N] [--result]
+                                           log metric points (or final results) from the shell
+  export <experiment> [--format long|wide] [--output FILE]
+                                           stream the metric points as CSV (to stdout by default)
+  sync [--spool-dir DIR] [--base-url URL] [--retry-timeout S]
+                                           upload log entries saved while the server was unreachable
+
+Server and key: TORA_BASE_URL (<origin>/api) and TORA_API_KEY, else the stored login.
+Run \`tora <command> --help\` for a command's options.`;
+
+interface Command {
+	usage: string;
+	options: NonNullable<ParseArgsConfig['options']>;
+	run(values: Record<string, unknown>, positionals: string[]): Promise<number | void>;
+}
+
+const json = { type: 'boolean' } as const;
+
+function print(value: unknown): void {
+	console.log(JSON.stringify(value, null, 2));
+}
+
+function usage(message: string): never {
+	throw new CliError(message, 2);
+}
+
+function positiveInteger(raw: unknown, option: string): number | undefined {
+	if (raw === undefined) return undefined;
+	const value = Number(raw);
+	if (!Number.isSafeInteger(value) || value < 0)
+		usage(`--${option} must be a whole number >= 0, got ${JSON.stringify(raw)}`);
+	return value;
+}
+
+async function defaultWorkspace(api: Api): Promise<string> {
+	const workspaces = await api.call<WireWorkspace[]>('GET', '/workspaces');
+	const chosen = workspaces.length === 1 ? workspaces[0] : workspaces.find((w) => w.personal);
+	if (!chosen) throw new CliError('no default workspace: pass --workspace ID (see `tora workspaces`)');
+	return chosen.id;
+}
+
+const commands: Record<string, Command> = {
+	login: {
+		usage:
+			'tora login [--base-url URL] [--api-key KEY]\n\nThe key is read from --api-key, else from stdin when it is not a terminal, else from a hidden prompt.\nIt is checked against the server before it is saved.',
+		options: { 'base-url': { type: 'string' }, 'api-key': { type: 'string' } },
+		run: (values) => login({ baseUrl: values['base-url'] as string, apiKey: values['api-key'] as string })
+	},
+	logout: {
+		usage: 'tora logout',
+		options: {},
+		run: async () => logout()
+	},
+	workspaces: {
+		usage: 'tora workspaces [--json]',
+		options: { json },
+		async run(values) {
+			const workspaces = await Api.fromEnvironment().call<WireWorkspace[]>('GET', '/workspaces');
+			if (values.json) return print(workspaces);
+			console.log(
+				table(
+					['ID', 'ROLE', 'MEMBERS', 'NAME'],
+					workspaces.map((w) => [
+						w.id,
+						w.role,
+						String(w.member_count),
+						w.personal ? `${w.name} (personal)` : w.name
+					])
+				)
+			);
+		}
+	},
+	'experiments list': {
+		usage:
+			'tora experiments list [--workspace ID] [--status running|finished|failed] [--search TEXT] [--tag TAG]... [--limit N] [--json]\n\nWithout --workspace: your personal workspace (or the one a scoped key belongs to). --limit defaults to 50.',
+		options: {
+			workspace: { type: 'string' },
+			status: { type: 'string' },
+			search: { type: 'string' },
+			tag: { type: 'string', multiple: true },
+			limit: { type: 'string' },
+			json
+		},
+		async run(values) {
+			const api = Api.fromEnvironment();
+			const limit = positiveInteger(values.limit, 'limit') ?? 50;
+			const workspace = (values.workspace as string | undefined) ?? (await defaultWorkspace(api));
+			const items: WireExperimentDetail[] = [];
+			let cursor: string | null = null;
+			do {
+				const query = new URLSearchParams({
+					limit: String(Math.min(200, Math.max(1, limit - items.length)))
+				});
+				if (cursor) query.set('cursor', cursor);
+				if (values.status) query.set('status', values.status as string);
+				if (values.search) query.set('q', values.search as string);
+				for (const tag of (values.tag as string[] | undefined) ?? []) query.append('tag', tag);
+				const page: WireExperimentPage = await api.call(
+					'GET',
+					`/workspaces/${encodeURIComponent(workspace)}/experiments?${query}`,
+					undefined,
+					`workspace ${workspace} not found`
+				);
+				items.push(...page.items);
+				cursor = page.next_cursor;
+			} while (cursor && items.length < limit);
+			const shown = items.slice(0, limit);
+			if (values.json) return print(shown);
+			if (shown.length === 0) return console.log('No experiments.');
+			console.log(
+				table(
+					['ID', 'STATUS', 'CREATED', 'METRICS', 'NAME'],
+					shown.map((e) => [e.id, e.status ?? '', shortDate(e.created_at), String(e.metrics.length), e.name])
+				)
+			);
+		}
+	},
+	'experiments show': {
+		usage: 'tora experiments show <id> [--json]',
+		options: { json },
+		async run(values, [id]) {
+			if (!id) usage('which experiment? tora experiments show <id>');
+			const api = Api.fromEnvironment();
+			const e = await api.call<WireExperimentDetail>(
+				'GET',
+				`/experiments/${encodeURIComponent(id)}`,
+				undefined,
+				`experiment ${id} not found`
+			);
+			if (values.json) return print(e);
+			const lines = [
+				`name        ${e.name}`,
+				`id          ${e.id}`,
+				`status      ${e.status ?? ''}`,
+				`url         ${e.url}`,
+				`workspace   ${e.workspace_id}`,
+				`created     ${shortDate(e.created_at)}`,
+				`updated     ${shortDate(e.updated_at)}`
+			];
+			if (e.tags.length) lines.push(`tags        ${e.tags.join(', ')}`);
+			if (e.description) lines.push(`description ${e.description}`);
+			if (e.hyperparams.length) {
+				lines.push('', 'hyperparameters');
+				lines.push(...e.hyperparams.map((h) => `  ${h.key} = ${JSON.stringify(h.value)}`));
+			}
+			const { metrics, results } = e;
+			lines.push('', metrics.length ? `metrics (${metrics.length})` : 'metrics: none');
+			if (metrics.length) {
+				const rows = metrics.map((m) => [
+					m.name,
+					String(m.count),
+					m.first_step === null ? '' : `${m.first_step}–${m.last_step}`,
+					formatNumber(m.last),
+					formatNumber(m.min),
+					formatNumber(m.max)
+				]);
+				lines.push(
+					...table(['NAME', 'POINTS', 'STEPS', 'LAST', 'MIN', 'MAX'], rows)
+						.split('\n')
+						.map((l) => `  ${l}`)
+				);
+			}
+			if (results.length) {
+				lines.push('', 'results');
+				lines.push(...results.map((r) => `  ${r.name} = ${formatNumber(r.value)}`));
+			}
+			console.log(lines.join('\n'));
+		}
+	},
+	log: {
+		usage:
+			'tora log <experiment> name=value [name=value...] [--step N] [--result]\n\nWithout --step the server assigns each series its next step. --result logs final values instead of series points.',
+		options: { step: { type: 'string' }, result: { type: 'boolean' } },
+		async run(values, [id, ...pairs]) {
+			if (!id || pairs.length === 0) usage('tora log <experiment> name=value [name=value...] [--step N]');
+			const result = Boolean(values.result);
+			if (result && values.step !== undefined) usage('--result values have no step');
+			const step = values.step === undefined ? null : checkStep(positiveInteger(values.step, 'step'));
+			const logs = pairs.map((pair) => {
+				const at = pair.lastIndexOf('=');
+				if (at <= 0) usage(`expected name=value, got ${JSON.stringify(pair)}`);
+				const name = checkName(pair.slice(0, at));
+				const raw = pair.slice(at + 1).trim();
+				const value = checkValue(raw === '' ? NaN : Number(raw), name);
+				return { name, msg_id: uuid7(), value, step, metadata: { type: result ? 'result' : 'metric' } };
+			});
+			const api = Api.fromEnvironment();
+			// msg_ids make the retries inside call() safe: nothing is stored twice.
+			const outcome = await api.call<WireBatchResult>(
+				'POST',
+				`/experiments/${encodeURIComponent(id)}/logs/batch`,
+				{ logs },
+				`experiment ${id} not found`
+			);
+			const what = result ? 'result' : 'point';
+			console.log(
+				`Logged ${logs.length} ${what}${logs.length === 1 ? '' : 's'} to ${id}${step === null ? '' : ` at step ${step}`} (${outcome.stored} stored).`
+			);
+		}
+	},
+	export: {
+		usage:
+			'tora export <experiment> [--format long|wide] [--output FILE]\n\nlong (default): name,step,value,logged_at, a row per point. wide: step,<metric>,..., a row per step.\nProgress goes to stderr when it is a terminal, or for large exports.',
+		options: { format: { type: 'string', default: 'long' }, output: { type: 'string', short: 'o' } },
+		async run(values, [id]) {
+			if (!id) usage('which experiment? tora export <experiment> --format long|wide > file.csv');
+			const format = values.format;
+			if (format !== 'long' && format !== 'wide')
+				usage(`--format must be long or wide, got ${JSON.stringify(format)}`);
+			await exportCsv(Api.fromEnvironment(), id, format, values.output as string | undefined);
+		}
+	},
+	sync: {
+		usage:
+			'tora sync [--spool-dir DIR] [--base-url URL] [--retry-timeout SECONDS]\n\nUploads ~/.tora/spool (or TORA_SPOOL_DIR), written by the TypeScript and Python SDKs alike, with the\noriginal msg_ids: running it twice stores nothing twice. Each run goes to the server it was logged to\nunless --base-url says otherwise.',
+		options: {
+			'spool-dir': { type: 'string' },
+			'base-url': { type: 'string' },
+			'retry-timeout': { type: 'string' }
+		},
+		async run(values) {
+			const seconds = values['retry-timeout'] === undefined ? undefined : Number(values['retry-timeout']);
+			if (seconds !== undefined && !(seconds >= 0)) usage('--retry-timeout must be a number of seconds >= 0');
+			const { code } = await sync({
+				spoolDir: values['spool-dir'] as string | undefined,
+				baseUrl: values['base-url'] as string | undefined,
+				retryTimeoutMs: seconds === undefined ? undefined : seconds * 1000
+			});
+			return code;
+		}
+	}
+};
+
+function find(argv: string[]): { name: string; rest: string[] } | null {
+	const [first, second, ...rest] = argv;
+	if (first === 'experiments') {
+		if (second === 'list' || second === 'show') return { name: `experiments ${second}`, rest };
+		return null;
+	}
+	return Object.hasOwn(commands, first) ? { name: first, rest: argv.slice(1) } : null;
+}
+
+export async function main(argv: string[]): Promise<number> {
+	if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+		const topic = argv[0] === 'help' ? find(argv.slice(1)) : null;
+		console.log(topic ? commands[topic.name].usage : HELP);
+		return 0;
+	}
+	if (argv[0] === '--version') {
+		console.log(`tora ${VERSION}`);
+		return 0;
+	}
+	const found = find(argv);
+	if (!found) {
+		console.error(
+			argv[0] === 'experiments'
+				? 'tora: usage: tora experiments list|show ...'
+				: `tora: unknown command ${JSON.stringify(argv[0])}\n\n${HELP}`
+		);
+		return 2;
+	}
+	const command = commands[found.name];
+	try {
+		let parsed;
+		try {
+			parsed = parseArgs({
+				args: found.rest,
+				options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+				allowPositionals: true,
+				strict: true
+			});
+		} catch (error) {
+			usage(`${(error as Error).message}\nusage: ${command.usage.split('\n')[0]}`);
+		}
+		if (parsed.values.help) {
+			console.log(`usage: ${command.usage}`);
+			return 0;
+		}
+		return (await command.run(parsed.values, parsed.positionals)) ?? 0;
+	} catch (error) {
+		if (error instanceof CliError || error instanceof ToraError) {
+			console.error(`tora: ${error.message}`);
+			return error instanceof CliError ? error.code : error.name === 'ToraValidationError' ? 2 : 1;
+		}
+		throw error;
+	}
+}
