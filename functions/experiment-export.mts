@@ -2,7 +2,7 @@ import { authenticate } from './_lib/auth.ts';
 import { requireExperimentRole } from './_lib/authorize.ts';
 import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { ExportQuery } from './_lib/contracts/logs.ts';
-import { getDb } from './_lib/db.ts';
+import { getDb, getSql } from './_lib/db.ts';
 import { notFound } from './_lib/errors.ts';
 import { methods, readParams, readQuery, type FunctionConfig } from './_lib/http.ts';
 import { exportFileName, exportLong, exportWide } from './_lib/repositories/metric-export.repository.ts';
@@ -21,14 +21,13 @@ export default methods({
 			.where('id', '=', id)
 			.executeTakeFirst();
 		if (!experiment) throw notFound('Experiment');
-		const chunks = format === 'wide' ? exportWide(db, id) : exportLong(db, id);
-		const encoder = new TextEncoder();
+		const chunks = format === 'wide' ? exportWide(getSql(), id) : exportLong(getSql(), id);
 		const body = new ReadableStream<Uint8Array>({
 			async pull(controller) {
 				try {
 					const next = await chunks.next();
 					if (next.done) controller.close();
-					else controller.enqueue(encoder.encode(next.value));
+					else controller.enqueue(next.value);
 				} catch (error) {
 					// Headers are already sent: all we can do is cut the stream and log why.
 					console.error('[tora] CSV export failed mid-stream', error);

@@ -1,17 +1,23 @@
 /**
  * Storing log entries: metric points with their series summaries and rollups, and results.
  *
- * Idempotency without a random-UUID index: a point's key is (series, step, msg_id), which grows
- * with the step like the rest of the table, so re-sent entries (same metric, step and msg_id) hit
- * the key and are skipped. Entries without a step get the series' next step on the server; their
- * msg_ids are remembered (metric_auto_step_messages) so a retry finds the step it got before.
- * Points, summaries and rollups are written by one statement per batch, set-wise.
+ * Idempotency without a random-UUID index: a point's key is (series, step, msg_id). A retried
+ * entry carries the same metric, step and msg_id as the stored one, so the key finds it; and
+ * because steps grow, the key is inserted at the right edge of each series like any
+ * "(series, step)" key would be: a random v4 msg_id only orders points within one step.
+ * Entries without a step get the series' next step on the server; their msg_ids are remembered
+ * (metric_auto_step_messages) so a retry finds the step it got before.
+ *
+ * The common batch (explicit steps, existing series) is one read of the series ids and one
+ * statement that stores points, rollups and summaries set-wise. Batches that also create series,
+ * assign steps, or mix points and results run in one transaction, so a batch is stored whole or not at all.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LogEntry } from '../contracts/logs.ts';
 import type { Db } from '../db.ts';
 import type { Database } from '../db-types.ts';
 
+type Executor = Kysely<Database>;
 type Tx = Transaction<Database>;
 
 export interface IngestResult {
@@ -26,58 +32,124 @@ export async function ingestLogs(db: Db, experimentId: string, entries: LogEntry
 	const unique = entries.filter((entry) => !seen.has(entry.msg_id) && seen.add(entry.msg_id));
 	const results = unique.filter((entry) => entry.metadata?.type === 'result');
 	const points = unique.filter((entry) => entry.metadata?.type !== 'result');
-	const stored = await db.transaction().execute(async (tx) => {
-		const storedPoints = points.length ? await storePoints(tx, experimentId, points) : 0;
-		const storedResults = results.length ? await storeResults(tx, experimentId, results) : 0;
-		return storedPoints + storedResults;
-	});
+	const stored = await retryOnDuplicatePoint(() => store(db, experimentId, points, results));
 	return { received: entries.length, stored, duplicates: entries.length - stored };
 }
 
-interface PointRow {
-	s: number;
-	p: number;
-	m: string;
-	v: number;
-	d: Record<string, unknown> | null;
+async function store(db: Db, experimentId: string, points: LogEntry[], results: LogEntry[]): Promise<number> {
+	const names = [...new Set(points.map((entry) => entry.name))];
+	const known = names.length ? await findSeries(db, experimentId, names) : new Map<string, number>();
+	// One write (points of existing series, all with steps; or results alone) needs no transaction.
+	const simple =
+		known.size === names.length &&
+		!(points.length && results.length) &&
+		points.every((entry) => entry.step != null);
+	if (simple) return (await storePoints(db, points, known)) + (await storeResults(db, experimentId, results));
+	return db.transaction().execute(async (tx) => {
+		const seriesIds = known.size === names.length ? known : await ensureSeries(tx, experimentId, names);
+		return (await storeEntries(tx, points, seriesIds)) + (await storeResults(tx, experimentId, results));
+	});
 }
 
-async function storePoints(tx: Tx, experimentId: string, entries: LogEntry[]): Promise<number> {
-	const names = [...new Set(entries.map((entry) => entry.name))];
-	const seriesIds = await ensureSeries(tx, experimentId, names);
-	const autoSteps = entries.some((entry) => entry.step == null)
-		? await assignAutoSteps(tx, entries, seriesIds)
-		: new Map<string, number>();
-	const rows: PointRow[] = [];
+/**
+ * Points are inserted without ON CONFLICT (speculative insertion doubles the cost of a row), after
+ * skipping those already stored. Only a concurrent request storing the same point (a client's
+ * retry while its first attempt is still running) can then hit the key: the statement fails
+ * whole, and running it again skips what the other request committed.
+ */
+async function retryOnDuplicatePoint(write: () => Promise<number>): Promise<number> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await write();
+		} catch (error) {
+			const { code, constraint_name } = error as { code?: string; constraint_name?: string };
+			if (attempt === 3 || code !== '23505' || constraint_name !== 'metric_points_pkey') throw error;
+		}
+	}
+}
+
+/** Points of a batch that may hold entries without a step (which need the series locked). */
+async function storeEntries(tx: Tx, entries: LogEntry[], seriesIds: Map<string, number>): Promise<number> {
+	if (!entries.some((entry) => entry.step == null)) return storePoints(tx, entries, seriesIds);
+	const autoSteps = await assignAutoSteps(tx, entries, seriesIds);
+	const numbered: LogEntry[] = [];
 	for (const entry of entries) {
 		const step = entry.step ?? autoSteps.get(entry.msg_id);
-		if (step === undefined) continue; // an auto-step entry seen before: a retry
-		rows.push({
-			s: seriesIds.get(entry.name)!,
-			p: step,
-			m: entry.msg_id,
-			v: entry.value,
-			d: extraMetadata(entry)
-		});
+		// An auto-step entry without a new step was seen before: a retry.
+		if (step !== undefined) numbered.push({ ...entry, step });
 	}
-	if (rows.length === 0) return 0;
+	return storePoints(tx, numbered, seriesIds);
+}
+
+/**
+ * Stores points (every entry has a step) with their rollups and summaries in one statement.
+ * Columns travel as Postgres array literals: cheap to build, and no per-row JSON to parse.
+ *
+ * A stored point can only sit at a step its series has reached, so only entries at or below the
+ * series' last step are looked up in the key: the usual batch, all past the last step, costs no
+ * lookup at all. (OFFSET 0 keeps that lookup a per-row index probe: otherwise the planner may
+ * hash the whole points table to answer it.)
+ */
+async function storePoints(
+	db: Executor,
+	entries: LogEntry[],
+	seriesIds: Map<string, number>
+): Promise<number> {
+	if (entries.length === 0) return 0;
+	const series = entries.map((entry) => seriesIds.get(entry.name)!);
+	const metadata = entries.map(extraMetadata);
+	const withMetadata = metadata.some((value) => value !== null);
+	// Rollups are built bottom-up: level 1 from the new points (one sort of the batch), the coarser
+	// levels and the summaries from those few level-1 rows. Distinct level-1 buckets of a series
+	// have distinct last steps, so "last" needs no further tie-break above level 1. Every row of
+	// one statement has the same logged_at (now()), so times need no aggregation.
 	const result = await sql<{ stored: number }>`
 		with input as (
-			select * from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb)
-				as t(s bigint, p bigint, m uuid, v double precision, d jsonb)
+			select * from unnest(
+				${arrayLiteral(series)}::text::bigint[], ${arrayLiteral(entries.map((entry) => entry.step!))}::text::bigint[],
+				${arrayLiteral(entries.map((entry) => entry.msg_id))}::text::uuid[],
+				${arrayLiteral(entries.map((entry) => entry.value))}::text::double precision[]
+			) with ordinality as t(s, p, m, v, i)
 		),
 		inserted as (
 			insert into metric_points (series_id, step, msg_id, value, metadata)
-			select s, p, m, v, d from input
-			on conflict do nothing
-			returning series_id, step, msg_id, value, logged_at
+			select s, p, m, v, nullif(${withMetadata ? JSON.stringify(metadata) : null}::text::jsonb -> (i::int - 1), 'null')
+			from input join metric_series on metric_series.id = s
+			where p > coalesce(last_step, -1)
+				or not exists (select from metric_points x where x.series_id = s and x.step = p and x.msg_id = m offset 0)
+			returning series_id, step, msg_id, value
+		),
+		fine as (
+			select series_id, step >> 4 as bucket, count(*) as n, min(value) as low, max(value) as high,
+				min(step) as first_step, max(step) as last_step,
+				(array_agg(value order by step desc, msg_id desc))[1] as last_value
+			from inserted group by series_id, step >> 4
+		),
+		levels as (
+			select series_id, 1 as level, bucket, n, low, high, last_step, last_value from fine
+			union all
+			select series_id, l.level, bucket >> (4 * (l.level - 1)), sum(n), min(low), max(high), max(last_step),
+				(array_agg(last_value order by last_step desc))[1]
+			from fine cross join generate_series(2, 6) as l(level)
+			group by 1, 2, 3
+		),
+		rollups as (
+			insert into metric_rollups as r
+				(series_id, level, bucket, point_count, min_value, max_value, last_step, last_value, last_logged_at)
+			select series_id, level, bucket, n, low, high, last_step, last_value, now() from levels
+			on conflict (series_id, level, bucket) do update set
+				point_count = r.point_count + excluded.point_count,
+				min_value = least(r.min_value, excluded.min_value),
+				max_value = greatest(r.max_value, excluded.max_value),
+				last_value = case when excluded.last_step >= r.last_step then excluded.last_value else r.last_value end,
+				last_step = greatest(r.last_step, excluded.last_step),
+				last_logged_at = greatest(r.last_logged_at, excluded.last_logged_at)
+			returning 1
 		),
 		per_series as (
-			select series_id, count(*) as n, min(value) as low, max(value) as high,
-				min(step) as first_step, max(step) as last_step,
-				(array_agg(value order by step desc, msg_id desc))[1] as last_value,
-				min(logged_at) as first_at, max(logged_at) as last_at
-			from inserted group by series_id
+			select series_id, sum(n) as n, min(low) as low, max(high) as high, min(first_step) as first_step,
+				max(last_step) as last_step, (array_agg(last_value order by last_step desc))[1] as last_value
+			from fine group by series_id
 		),
 		summaries as (
 			update metric_series m set
@@ -87,40 +159,41 @@ async function storePoints(tx: Tx, experimentId: string, entries: LogEntry[]): P
 				first_step = least(m.first_step, p.first_step),
 				last_value = case when m.last_step is null or p.last_step >= m.last_step then p.last_value else m.last_value end,
 				last_step = greatest(m.last_step, p.last_step),
-				first_logged_at = coalesce(m.first_logged_at, p.first_at),
-				last_logged_at = p.last_at
+				first_logged_at = coalesce(m.first_logged_at, now()),
+				last_logged_at = now()
 			from per_series p
 			where m.id = p.series_id
 			returning 1
-		),
-		rollups as (
-			insert into metric_rollups as r
-				(series_id, level, bucket, point_count, min_value, max_value, last_step, last_value, last_logged_at)
-			select i.series_id, l.level, i.step >> (4 * l.level), count(*), min(i.value), max(i.value), max(i.step),
-				(array_agg(i.value order by i.step desc, i.msg_id desc))[1], max(i.logged_at)
-			from inserted i cross join generate_series(1, 6) as l(level)
-			group by 1, 2, 3
-			on conflict (series_id, level, bucket) do update set
-				point_count = r.point_count + excluded.point_count,
-				min_value = least(r.min_value, excluded.min_value),
-				max_value = greatest(r.max_value, excluded.max_value),
-				last_value = case when excluded.last_step >= r.last_step then excluded.last_value else r.last_value end,
-				last_step = greatest(r.last_step, excluded.last_step),
-				last_logged_at = greatest(r.last_logged_at, excluded.last_logged_at)
-			returning 1
 		)
-		select (select count(*) from inserted)::int as stored,
+		select (select coalesce(sum(n), 0) from per_series)::int as stored,
 			(select count(*) from summaries)::int as summaries,
 			(select count(*) from rollups)::int as rollups
-	`.execute(tx);
+	`.execute(db);
 	return result.rows[0].stored;
 }
+
+/** `{1,2,3}`: numbers print exactly (shortest round-trip form) and UUIDs need no quoting. */
+const arrayLiteral = (values: Array<number | string>) => `{${values.join(',')}}`;
 
 /** Metadata worth keeping per point: anything beyond the entry type. */
 function extraMetadata(entry: LogEntry): Record<string, unknown> | null {
 	if (!entry.metadata) return null;
-	const { type: _type, ...rest } = entry.metadata;
-	return Object.keys(rest).length ? rest : null;
+	for (const key in entry.metadata) {
+		if (key === 'type') continue;
+		const { type: _type, ...rest } = entry.metadata;
+		return rest;
+	}
+	return null;
+}
+
+async function findSeries(db: Executor, experimentId: string, names: string[]): Promise<Map<string, number>> {
+	const rows = await db
+		.selectFrom('metric_series')
+		.select(['id', 'name'])
+		.where('experiment_id', '=', experimentId)
+		.where('name', 'in', names)
+		.execute();
+	return new Map(rows.map((row) => [row.name, row.id]));
 }
 
 async function ensureSeries(tx: Tx, experimentId: string, names: string[]): Promise<Map<string, number>> {
@@ -129,13 +202,8 @@ async function ensureSeries(tx: Tx, experimentId: string, names: string[]): Prom
 		.values(names.map((name) => ({ experiment_id: experimentId, name })))
 		.onConflict((oc) => oc.columns(['experiment_id', 'name']).doNothing())
 		.execute();
-	const rows = await tx
-		.selectFrom('metric_series')
-		.select(['id', 'name'])
-		.where('experiment_id', '=', experimentId)
-		.where('name', 'in', names)
-		.execute();
-	return new Map(rows.map((row) => [row.name, row.id]));
+	// A fresh statement sees series a concurrent batch created and committed meanwhile.
+	return findSeries(tx, experimentId, names);
 }
 
 /**
@@ -191,7 +259,8 @@ async function assignAutoSteps(
  * Results: every entry is recorded once by msg_id (a retry, even of an older value, changes
  * nothing); the newest new entry per name becomes the result's value.
  */
-async function storeResults(tx: Tx, experimentId: string, entries: LogEntry[]): Promise<number> {
+async function storeResults(db: Executor, experimentId: string, entries: LogEntry[]): Promise<number> {
+	if (entries.length === 0) return 0;
 	const rows = entries.map((entry, order) => ({ n: entry.name, m: entry.msg_id, v: entry.value, o: order }));
 	const result = await sql<{ stored: number }>`
 		with input as (
@@ -213,6 +282,6 @@ async function storeResults(tx: Tx, experimentId: string, entries: LogEntry[]): 
 			returning 1
 		)
 		select (select count(*) from fresh)::int as stored, (select count(*) from applied)::int as applied
-	`.execute(tx);
+	`.execute(db);
 	return result.rows[0].stored;
 }

@@ -163,7 +163,12 @@ async function bucketsFromPoints(
 	return result.rows;
 }
 
-/** Merges rollup rows of one level (each an exact slice of one output bucket) into buckets. */
+/**
+ * Merges rollup rows of one level (each an exact slice of one output bucket) into buckets. The
+ * rows of one level cover disjoint step ranges, so their last steps differ and the bucket's last
+ * value is the one paired with the greatest last step: a plain max over [last_step, last_value]
+ * arrays (steps are below 2^53, exact as float8) instead of sorting every bucket's rows.
+ */
 async function bucketsFromRollups(
 	db: Db,
 	seriesId: number,
@@ -176,7 +181,7 @@ async function bucketsFromRollups(
 	const result = await sql<BucketRow>`
 		select (bucket << ${shift}::int) / ${width}::bigint as bucket, sum(point_count)::bigint as count,
 			min(min_value) as min, max(max_value) as max,
-			(array_agg(last_value order by last_step desc, last_logged_at desc))[1] as last, max(last_step) as last_step,
+			(max(array[last_step::float8, last_value]))[2] as last, max(last_step) as last_step,
 			(extract(epoch from max(last_logged_at)) * 1000)::float8 as time
 		from metric_rollups
 		where series_id = ${seriesId} and level = ${level}
