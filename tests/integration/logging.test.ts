@@ -100,6 +100,26 @@ describe('logging', () => {
 		expect(lr.values).toEqual([0.1, 0.2, 0.3]);
 	});
 
+	it('refuses a step-less entry once its series has reached the largest exact step (400, nothing stored)', async () => {
+		const id = await experiment(o);
+		const last = point('lr', Number.MAX_SAFE_INTEGER, 0.1);
+		expect((await api('POST', `/api/experiments/${id}/logs`, { apiKey: o.key, body: last })).status).toBe(
+			201
+		);
+		const refused = await api('POST', `/api/experiments/${id}/logs/batch`, {
+			apiKey: o.key,
+			body: { logs: [point('loss', 0, 1), point('lr', null, 0.2)] }
+		});
+		expect(refused.status).toBe(400);
+		expect(refused.body.error.code).toBe('VALIDATION_ERROR');
+		expect(refused.body.error.message).toContain('lr');
+		const stored = (await series(o, id)).series.map((s: { name: string; count: number }) => [
+			s.name,
+			s.count
+		]);
+		expect(stored).toEqual([['lr', 1]]);
+	});
+
 	it('stores results (metadata.type "result") separately; the latest value per name wins', async () => {
 		const id = await experiment(o);
 		const result = (name: string, value: number) => ({

@@ -16,6 +16,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LogEntry } from '../contracts/logs.ts';
 import type { Db } from '../db.ts';
 import type { Database } from '../db-types.ts';
+import { validationError } from '../errors.ts';
 
 type Executor = Kysely<Database>;
 type Tx = Transaction<Database>;
@@ -247,6 +248,15 @@ async function assignAutoSteps(
 		if (retried.has(entry.msg_id)) continue;
 		const id = seriesIds.get(entry.name)!;
 		const step = next.get(id)!;
+		// Steps are exact integers only up to 2^53 - 1; a series that got there takes no more.
+		if (step > Number.MAX_SAFE_INTEGER) {
+			throw validationError(
+				`Metric "${entry.name}" has no next step: its last step is the largest allowed.`,
+				{
+					step: [`send an explicit step; ${entry.name} has reached ${Number.MAX_SAFE_INTEGER}`]
+				}
+			);
+		}
 		next.set(id, step + 1);
 		assigned.set(entry.msg_id, step);
 		records.push({ series_id: id, msg_id: entry.msg_id, step });
