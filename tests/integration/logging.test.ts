@@ -111,12 +111,9 @@ describe('logging', () => {
 			body: { logs: [point('loss', 0, 1), point('lr', null, 0.2)] }
 		});
 		expect(refused.status).toBe(400);
-		expect(refused.body.error.code).toBe('VALIDATION_ERROR');
-		expect(refused.body.error.message).toContain('lr');
-		const stored = (await series(o, id)).series.map((s: { name: string; count: number }) => [
-			s.name,
-			s.count
-		]);
+		expect(refused.body.error?.code).toBe('VALIDATION_ERROR');
+		expect(refused.body.error?.message).toContain('lr');
+		const stored = (await series(o, id)).series.map((s) => [s.name, s.count]);
 		expect(stored).toEqual([['lr', 1]]);
 	});
 
