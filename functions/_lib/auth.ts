@@ -5,7 +5,7 @@
 import type { Db } from './db.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key-secret.ts';
-import { findApiKeyByHash, touchApiKey } from './repositories/api-key.repository.ts';
+import { findApiKey, touchApiKey } from './repositories/api-key.repository.ts';
 import { upsertProfile } from './repositories/profile.repository.ts';
 import { verifyAccessToken } from './tokens.ts';
 
@@ -18,7 +18,6 @@ export interface Principal {
 	keyWorkspaceId?: string | null;
 }
 
-const LAST_USED_RESOLUTION_MS = 60_000;
 /** Profiles already upserted by this process (sub + email), so a verified JWT costs no write. */
 const knownProfiles = new Set<string>();
 
@@ -45,11 +44,9 @@ export async function authenticate(req: Request, db: Db): Promise<Principal> {
 
 async function authenticateApiKey(db: Db, key: string): Promise<Principal> {
 	if (!looksLikeApiKey(key)) throw unauthenticated('API key is malformed: Tora keys start with "tora_sk_".');
-	const owner = await findApiKeyByHash(db, hashApiKey(key));
+	const owner = await findApiKey(db, hashApiKey(key));
 	if (!owner || owner.revoked) throw unauthenticated('API key is invalid or has been revoked.');
-	if (!owner.lastUsedAt || Date.now() - owner.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-		await touchApiKey(db, owner.keyId);
-	}
+	await touchApiKey(db, owner);
 	return {
 		userId: owner.userId,
 		email: owner.email,

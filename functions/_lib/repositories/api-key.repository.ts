@@ -63,6 +63,7 @@ export async function revokeApiKey(
 		.where('user_id', '=', userId)
 		.where('revoked_at', 'is', null)
 		.execute();
+	forgetApiKey(keyId);
 	return db
 		.selectFrom('api_keys')
 		.select(summaryColumns)
@@ -80,7 +81,7 @@ export interface ApiKeyOwner {
 	lastUsedAt: Date | null;
 }
 
-export async function findApiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyOwner | undefined> {
+async function findApiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyOwner | undefined> {
 	const row = await db
 		.selectFrom('api_keys as k')
 		.innerJoin('profiles as p', 'p.id', 'k.user_id')
@@ -98,14 +99,66 @@ export async function findApiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyOwne
 	};
 }
 
-/** Records use at most once a minute per key, so authentication rarely writes. */
-export async function touchApiKey(db: Db, keyId: string): Promise<void> {
+/**
+ * Verified keys are remembered for `API_KEY_CACHE_TTL_MS`, so a script's steady stream of
+ * requests costs no key lookup. Revoking through this process forgets the key at once; another
+ * process (another Netlify function instance) may accept a revoked key until its entry expires,
+ * so the TTL bounds how long a revocation takes to reach everywhere. Unknown keys are never
+ * cached, so a new key works immediately. Least recently used entries go first beyond the cap.
+ */
+export const API_KEY_CACHE_TTL_MS = 10_000;
+const API_KEY_CACHE_MAX = 10_000;
+const keyCache = new Map<string, { owner: ApiKeyOwner; expiresAt: number }>();
+/** Bumped by every revocation, so a lookup that raced one does not cache what it read before it. */
+let revocations = 0;
+
+export async function findApiKey(db: Db, hash: Buffer): Promise<ApiKeyOwner | undefined> {
+	const cacheKey = hash.toString('base64');
+	const cached = keyCache.get(cacheKey);
+	const now = Date.now();
+	if (cached && cached.expiresAt > now) {
+		// Re-inserting moves the entry to the end of the Map's order: most recently used.
+		keyCache.delete(cacheKey);
+		keyCache.set(cacheKey, cached);
+		return cached.owner;
+	}
+	keyCache.delete(cacheKey);
+	const generation = revocations;
+	const owner = await findApiKeyByHash(db, hash);
+	if (owner && !owner.revoked && generation === revocations) {
+		if (keyCache.size >= API_KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+		keyCache.set(cacheKey, { owner, expiresAt: now + API_KEY_CACHE_TTL_MS });
+	}
+	return owner;
+}
+
+/** Drops a key from this process's cache (revocation). */
+function forgetApiKey(keyId: string): void {
+	revocations++;
+	for (const [cacheKey, entry] of keyCache) {
+		if (entry.owner.keyId === keyId) keyCache.delete(cacheKey);
+	}
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Records use at most once a minute per key, so authentication rarely writes: the owner (cached
+ * or fresh) carries when we last recorded it.
+ */
+export async function touchApiKey(db: Db, owner: ApiKeyOwner): Promise<void> {
+	const now = new Date();
+	if (owner.lastUsedAt && now.getTime() - owner.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+	owner.lastUsedAt = now;
 	await db
 		.updateTable('api_keys')
-		.set({ last_used_at: new Date() })
-		.where('id', '=', keyId)
+		.set({ last_used_at: now })
+		.where('id', '=', owner.keyId)
 		.where((eb) =>
-			eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(Date.now() - 60_000))])
+			eb.or([
+				eb('last_used_at', 'is', null),
+				eb('last_used_at', '<', new Date(now.getTime() - LAST_USED_RESOLUTION_MS))
+			])
 		)
 		.execute();
 }
