@@ -17,7 +17,13 @@ export default methods({
 		const db = getDb();
 		const principal = await authenticate(req, db);
 		const scope = principal.keyWorkspaceId ?? undefined;
-		if (!scope) await ensurePersonalWorkspace(db, principal.userId);
+		const list = await listWorkspaces(db, principal.userId, scope);
+		// The personal workspace is made on first use; listing first spares every later call the
+		// check. Only its own user can own a personal workspace (ownership never moves there).
+		if (scope || list.some((workspace) => workspace.personal && workspace.role === 'owner')) {
+			return json(list);
+		}
+		await ensurePersonalWorkspace(db, principal.userId);
 		return json(await listWorkspaces(db, principal.userId, scope));
 	},
 	POST: async (req) => {

@@ -59,13 +59,11 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', `http://${safeHost(req.headers.host)}`);
 		if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-			const headersOnly = new Request(url, { headers: webHeaders(req) });
 			const method = (req.method ?? 'GET').toUpperCase();
+			const request = toWebRequest(req, url, method);
 			// A preflight decides its own CORS headers (and may withhold them all).
 			const response =
-				method === 'OPTIONS'
-					? preflight(url, headersOnly)
-					: withSecurityHeaders(await dispatchApi(req, url, method), headersOnly);
+				method === 'OPTIONS' ? preflight(url, request) : await dispatchApi(req, request, url, method);
 			await sendWebResponse(req, res, response);
 			return;
 		}
@@ -75,52 +73,57 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 		res.end('Not found');
 	}
 
-	function preflight(url: URL, headersOnly: Request): Response {
+	function preflight(url: URL, request: Request): Response {
 		const match = matchRoute(routes, 'OPTIONS', url.pathname);
-		if (match.kind === 'wrong-method') return preflightResponse(headersOnly, match.allowed);
+		if (match.kind === 'wrong-method') return preflightResponse(request, match.allowed);
 		const missing = errorResponse(new ApiError(404, 'NOT_FOUND', `No API route ${url.pathname}.`));
-		return withSecurityHeaders(missing, headersOnly);
+		return withSecurityHeaders(missing, request);
 	}
 
-	async function dispatchApi(req: IncomingMessage, url: URL, method: string): Promise<Response> {
+	/**
+	 * Function responses already carry the security headers (the shared wrapper adds them, as on
+	 * Netlify); the server adds them only to the answers it makes itself.
+	 */
+	async function dispatchApi(
+		req: IncomingMessage,
+		request: Request,
+		url: URL,
+		method: string
+	): Promise<Response> {
 		const ip = req.socket.remoteAddress;
 		const retryAfter = limiter?.blockedFor(req.headers, ip);
 		if (retryAfter !== undefined) {
-			return errorResponse(
-				new ApiError(
-					429,
-					'RATE_LIMITED',
-					`Too many failed authentication attempts; retry in ${retryAfter} s.`,
-					undefined,
-					{ 'retry-after': String(retryAfter) }
-				)
+			const limited = new ApiError(
+				429,
+				'RATE_LIMITED',
+				`Too many failed authentication attempts; retry in ${retryAfter} s.`,
+				undefined,
+				{ 'retry-after': String(retryAfter) }
 			);
+			return withSecurityHeaders(errorResponse(limited), request);
 		}
-		const response = await route(req, url, method);
+		const response = await route(req, request, url, method);
 		if (response.status === 401 && carriesCredentials(req.headers)) limiter?.recordFailure(req.headers, ip);
 		return response;
 	}
 
-	async function route(req: IncomingMessage, url: URL, method: string): Promise<Response> {
+	async function route(req: IncomingMessage, request: Request, url: URL, method: string): Promise<Response> {
 		const match = matchRoute(routes, method, url.pathname);
 		if (match.kind === 'none') {
-			return errorResponse(new ApiError(404, 'NOT_FOUND', `No API route ${url.pathname}.`));
+			const missing = new ApiError(404, 'NOT_FOUND', `No API route ${url.pathname}.`);
+			return withSecurityHeaders(errorResponse(missing), request);
 		}
 		if (match.kind === 'wrong-method') {
 			const allow = match.allowed.join(', ');
-			return errorResponse(
-				new ApiError(
-					405,
-					'METHOD_NOT_ALLOWED',
-					`${method} is not allowed on ${url.pathname}; use ${allow}.`,
-					undefined,
-					{
-						allow
-					}
-				)
+			const wrong = new ApiError(
+				405,
+				'METHOD_NOT_ALLOWED',
+				`${method} is not allowed on ${url.pathname}; use ${allow}.`,
+				undefined,
+				{ allow }
 			);
+			return withSecurityHeaders(errorResponse(wrong), request);
 		}
-		const request = toWebRequest(req, url, method);
 		return match.route.handler(request, { params: match.params, ip: req.socket.remoteAddress });
 	}
 
