@@ -9,7 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { runIfMain } from './lib/main.ts';
 import type { BenchContext, BenchRow } from './lib/types.ts';
 
-const LENGTHS = [10_000, 100_000, 1_000_000];
+/** The embedded PGlite seeds ~10k points/s: 1M points alone would take most of the run's 10 minutes. */
+const lengthsFor = (ctx: BenchContext) =>
+	ctx.dbKind === 'pglite' ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+const GOAL_LENGTH = 1_000_000;
 const BUCKETS = 1_000;
 const READS = 30;
 const BASELINE_READS = 5;
@@ -51,6 +54,8 @@ export async function seedSeries(ctx: BenchContext, key: string, id: string, nam
 	await Promise.all([sender(), sender()]);
 }
 
+const compact = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_000}k`);
+
 const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
 
 async function timeReads(reads: number, read: () => Promise<void>): Promise<number> {
@@ -91,14 +96,15 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 	const id = await createExperiment(ctx, key, 'p3-series-read');
 	const rows: BenchRow[] = [];
 	const times = new Map<number, { ours: number; naive: number }>();
-	for (const length of LENGTHS) {
+	const lengths = lengthsFor(ctx);
+	for (const length of lengths) {
 		const name = `series_${length}`;
 		ctx.log(`P3: seeding ${length.toLocaleString('en')} points`);
 		await seedSeries(ctx, key, id, name, length);
 		const ours = await timeReads(READS, () => apiRead(ctx, key, id, name));
 		const naive = await timeReads(BASELINE_READS, () => naiveRead(ctx, id, name));
 		times.set(length, { ours, naive });
-		const isLongest = length === LENGTHS.at(-1);
+		const isGoalLength = length === GOAL_LENGTH;
 		rows.push({
 			benchmark: 'P3 series read',
 			metric: `${BUCKETS} buckets of ${length.toLocaleString('en')} points (median)`,
@@ -106,22 +112,24 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 			baseline: naive,
 			unit: 'ms',
 			ratio: ours / naive,
-			...(isLongest ? { goal: '≤ 50 ms', met: ours <= 50 } : {}),
+			...(isGoalLength ? { goal: '≤ 50 ms', met: ours <= 50 } : {}),
 			note: 'ours over HTTP (auth included); baseline: full-scan width_bucket in SQL'
 		});
 	}
-	const shortest = times.get(LENGTHS[0])!;
-	const longest = times.get(LENGTHS.at(-1)!)!;
+	const shortest = times.get(lengths[0])!;
+	const longest = times.get(lengths.at(-1)!)!;
 	const growth = longest.ours / shortest.ours;
+	const reachesGoalLength = lengths.includes(GOAL_LENGTH);
 	rows.push({
 		benchmark: 'P3 series read',
-		metric: 'growth 1M / 10k',
+		metric: `growth ${compact(lengths.at(-1)!)} / ${compact(lengths[0])}`,
 		ours: growth,
 		baseline: longest.naive / shortest.naive,
 		unit: '×',
 		ratio: growth / (longest.naive / shortest.naive),
-		goal: '≤ 2×',
-		met: growth <= 2
+		...(reachesGoalLength
+			? { goal: '≤ 2×', met: growth <= 2 }
+			: { note: 'embedded PGlite: shorter series; the goals are for 1M points on PostgreSQL' })
 	});
 	return rows;
 }

@@ -12,7 +12,9 @@ import { runIfMain } from './lib/main.ts';
 import type { BenchContext, BenchRow } from './lib/types.ts';
 
 const METRICS = ['train/loss', 'train/acc', 'val/loss', 'lr'];
-const STEPS = 250_000;
+/** Steps per metric: 1M points on PostgreSQL; 100k on the embedded PGlite (set in `run`), which is
+ * ~10× slower and would not finish the whole run in 10 minutes otherwise. */
+let STEPS = 250_000;
 const MB = 1024 * 1024;
 
 function rssBytes(pid: number): number {
@@ -86,6 +88,8 @@ async function copyOut(ctx: BenchContext, id: string): Promise<number> {
 }
 
 export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
+	STEPS = ctx.dbKind === 'pglite' ? 25_000 : 250_000;
+	const onGoalSize = STEPS === 250_000;
 	const { token } = await ctx.signIn();
 	const key = await ctx.createApiKey(token);
 	const id = await createExperiment(ctx, key, 'p4-export');
@@ -99,31 +103,32 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 	if (wide.result.lines !== STEPS + 1) throw new Error(`wide export has ${wide.result.lines} lines`);
 	const copySeconds = await copyOut(ctx, id);
 	const size = `${(long.result.bytes / MB).toFixed(0)} MB of CSV`;
+	const label = `${points.toLocaleString('en')} points`;
+	const goal = (text: string, met: boolean) => (onGoalSize ? { goal: text, met } : {});
+	const pgliteNote = onGoalSize ? '' : ' (embedded PGlite: 100k points; the goals are for 1M on PostgreSQL)';
 	return [
 		{
 			benchmark: 'P4 export',
-			metric: '1M points, long CSV: time',
+			metric: `${label}, long CSV: time`,
 			ours: long.seconds,
 			baseline: copySeconds,
 			unit: 's',
 			ratio: long.seconds / copySeconds,
-			goal: '≤ 3 s',
-			met: long.seconds <= 3,
-			note: `${size}; baseline: COPY ... TO STDOUT of the same rows`
+			note: `${size}; baseline: COPY ... TO STDOUT of the same rows${pgliteNote}`,
+			...goal('≤ 3 s', long.seconds <= 3)
 		},
 		{
 			benchmark: 'P4 export',
-			metric: '1M points, long CSV: server peak RSS',
+			metric: `${label}, long CSV: server peak RSS`,
 			ours: long.peak / MB,
 			baseline: null,
 			unit: 'MB',
-			goal: '≤ 100 MB',
-			met: long.peak / MB <= 100,
-			note: `server RSS before: ${(idle / MB).toFixed(0)} MB`
+			note: `server RSS before: ${(idle / MB).toFixed(0)} MB${pgliteNote}`,
+			...goal('≤ 100 MB', long.peak / MB <= 100)
 		},
 		{
 			benchmark: 'P4 export',
-			metric: '1M points, wide CSV (250k rows): time',
+			metric: `${label}, wide CSV (${STEPS.toLocaleString('en')} rows): time`,
 			ours: wide.seconds,
 			baseline: copySeconds,
 			unit: 's',
