@@ -15,6 +15,25 @@ test.describe('landing page without JavaScript', () => {
 	});
 });
 
+test.describe('experiment page without JavaScript', () => {
+	test.use({ javaScriptEnabled: false });
+
+	test('its HTML already holds the header and the loading skeleton', async ({ page }) => {
+		// Any id: the page's prerendered shell is served for every /experiments/<id>.
+		const response = await page.goto(`/experiments/${crypto.randomUUID()}`);
+		expect(response?.status()).toBe(200);
+		await expect(page).toHaveTitle('Experiment — Tora');
+		const header = page.getByRole('banner');
+		await expect(header.getByRole('link', { name: 'Tora' })).toBeVisible();
+		await expect(header.getByRole('link', { name: 'Dashboard' })).toBeVisible();
+		await expect(page.getByRole('link', { name: '← Dashboard' })).toBeVisible();
+		// In the HTML with its fixed heights (a browser with scripting off hides it: it could never finish).
+		const skeleton = page.locator('[aria-busy="true"][aria-label="Loading the experiment"]');
+		await expect(skeleton).toBeAttached();
+		await expect(skeleton.locator('.card.h-32')).toHaveCount(3);
+	});
+});
+
 test.describe('local sign-in', () => {
 	test('signs in with only an email, shows who and the local-mode badge, and signs out', async ({ page }) => {
 		const address = email();

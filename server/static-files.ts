@@ -1,7 +1,8 @@
 /**
  * Serves the prebuilt site (site/build) the way Netlify's CDN does: exact files, then `x.html`
- * and `x/index.html` for clean URLs, then the SPA fallback page for client-side routes; with the
- * same security headers the build writes into `_headers` for Netlify (scripts/site-headers.mjs).
+ * and `x/index.html` for clean URLs, then a route's prerendered shell or the SPA fallback page for
+ * client-side routes; with the same security headers the build writes into `_headers` for Netlify
+ * (scripts/site-headers.mjs).
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -27,6 +28,15 @@ const TYPES: Record<string, string> = {
 };
 
 export const FALLBACK_PAGE = '200.html';
+
+/**
+ * Client-side routes with a prerendered shell of their own (header and loading skeleton), served
+ * instead of the empty fallback page so they paint before the JavaScript runs; netlify.toml
+ * rewrites the same paths for the CDN.
+ */
+export const SHELL_PAGES: { path: RegExp; page: string }[] = [
+	{ path: /^\/experiments\/[^/]+$/, page: 'experiments/shell.html' }
+];
 
 async function fileAt(root: string, relative: string): Promise<{ path: string; size: number } | undefined> {
 	const path = normalize(join(root, relative));
@@ -78,7 +88,10 @@ export function createStaticHandler(root: string, extraHeaders: Record<string, s
 			if (found) break;
 		}
 		// Missing assets are real 404s; anything else is a client-side route for the SPA fallback.
-		if (!found && !extname(decoded)) found = await fileAt(root, FALLBACK_PAGE);
+		if (!found && !extname(decoded)) {
+			const shell = SHELL_PAGES.find((entry) => entry.path.test(decoded));
+			found = (shell && (await fileAt(root, shell.page))) || (await fileAt(root, FALLBACK_PAGE));
+		}
 		if (!found) {
 			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security, ...extraHeaders });
 			res.end('Not found');

@@ -23,6 +23,9 @@ const config = {
 				writeHeadersFile(fileURLToPath(new URL(pages, import.meta.url)));
 			}
 		},
+		// Absolute asset paths: a route's prerendered shell (experiments/shell.html) is served at
+		// other URLs too (netlify.toml, server/static-files.ts).
+		paths: { relative: false },
 		alias: {
 			$contracts: '../functions/_lib/contracts'
 		}
