@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, errorResponse } from '../functions/_lib/errors.ts';
+import { bufferedBody } from '../functions/_lib/http.ts';
 import { preflightResponse, withSecurityHeaders } from '../functions/_lib/security-headers.ts';
 import { PAGE_HEADERS } from '../scripts/site-headers.mjs';
 import {
@@ -133,18 +134,30 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 /** A Host header that cannot form a URL (`a b`, `[`) must not crash the request. */
 function safeHost(host: string | undefined): string {
 	if (!host) return 'localhost';
-	try {
-		return new URL(`http://${host}`).host;
-	} catch {
-		return 'localhost';
+	// Clients send the same Host on every request: parse each distinct one once.
+	let safe = safeHosts.get(host);
+	if (safe === undefined) {
+		try {
+			safe = new URL(`http://${host}`).host;
+		} catch {
+			safe = 'localhost';
+		}
+		if (safeHosts.size >= 256) safeHosts.clear();
+		safeHosts.set(host, safe);
 	}
+	return safe;
 }
+
+const safeHosts = new Map<string, string>();
 
 function webHeaders(req: IncomingMessage): Headers {
 	const headers = new Headers();
-	for (const [name, value] of Object.entries(req.headers)) {
+	const incoming = req.headers;
+	for (const name in incoming) {
+		const value = incoming[name];
 		if (value === undefined) continue;
-		for (const v of [value].flat()) headers.append(name, v);
+		if (typeof value === 'string') headers.append(name, value);
+		else for (const v of value) headers.append(name, v);
 	}
 	return headers;
 }
@@ -170,11 +183,23 @@ async function sendWebResponse(req: IncomingMessage, res: ServerResponse, respon
 	// on the socket; the connection cannot be reused for another request.
 	if (!req.complete) headers.connection = 'close';
 	const headOnly = req.method === 'HEAD';
-	res.writeHead(response.status, headers);
 	if (!response.body || headOnly) {
+		res.writeHead(response.status, headers);
 		res.end();
 		return;
 	}
+	// A JSON answer is already a string (`json()`) or a small body (error envelopes): one write
+	// with a length instead of piping a web stream chunk by chunk.
+	const text = bufferedBody(response);
+	if (text !== undefined || headers['content-type'] === 'application/json') {
+		// A string goes out in the same write as the head; a Buffer would take a second one.
+		const body = text ?? (await response.text());
+		headers['content-length'] = String(Buffer.byteLength(body));
+		res.writeHead(response.status, headers);
+		res.end(body);
+		return;
+	}
+	res.writeHead(response.status, headers);
 	await new Promise<void>((resolve, reject) => {
 		const body = Readable.fromWeb(response.body as unknown as NodeReadableStream);
 		body.on('error', reject);

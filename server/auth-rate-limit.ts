@@ -84,7 +84,8 @@ export class AuthRateLimiter {
 
 	/** Seconds until the request may be tried again, or undefined when it may go ahead. */
 	blockedFor(headers: IncomingHttpHeaders, ip: string | undefined): number | undefined {
-		if (!carriesCredentials(headers)) return undefined;
+		// Nothing has failed within the last windows: nothing can be blocked.
+		if (this.windows.size === 0 || !carriesCredentials(headers)) return undefined;
 		const now = this.now();
 		let wait: number | undefined;
 		for (const { key, limit } of this.keysFor(headers, ip)) {

@@ -26,7 +26,25 @@ export type Handler = (req: Request, context: Context) => Promise<Response>;
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 export function json<T>(data: T, status = 200, headers?: Record<string, string>): Response {
-	return Response.json({ status, data }, { status, headers });
+	const text = JSON.stringify({ status, data });
+	// As Response.json: application/json unless the caller chose its own content type.
+	const init = new Headers(headers);
+	if (!init.has('content-type')) init.set('content-type', 'application/json');
+	const response = new Response(text, { status, headers: init });
+	bufferedBodies.set(response, text);
+	return response;
+}
+
+/** Bodies `json()` serialised, so the single server can write them without reading the stream. */
+const bufferedBodies = new WeakMap<Response, string>();
+
+/**
+ * The text of a response `json()` made, while its body is still unread; undefined for any other
+ * response (streams, or one whose body something already read).
+ */
+export function bufferedBody(response: Response): string | undefined {
+	const text = bufferedBodies.get(response);
+	return text !== undefined && !response.bodyUsed ? text : undefined;
 }
 
 /**

@@ -47,6 +47,16 @@ export function isLoopbackHost(hostname: string): boolean {
 /** The origins `TORA_CORS_ORIGINS` opens the API to (comma or space separated, exact origins). */
 export function corsOrigins(): Set<string> {
 	const configured = optionalEnv('TORA_CORS_ORIGINS');
+	// Parsed once per value of the setting (tests change it at run time).
+	if (parsedCors && parsedCors.configured === configured) return parsedCors.origins;
+	const origins = parseOrigins(configured);
+	parsedCors = { configured, origins };
+	return origins;
+}
+
+let parsedCors: { configured: string | undefined; origins: Set<string> } | undefined;
+
+function parseOrigins(configured: string | undefined): Set<string> {
 	const origins = new Set<string>();
 	for (const entry of configured?.split(/[\s,]+/) ?? []) {
 		if (!entry) continue;
@@ -66,22 +76,18 @@ function allowedOrigin(req: Request): string | undefined {
 	return corsOrigins().has(origin) ? origin : undefined;
 }
 
-function corsHeaders(req: Request): Record<string, string> {
-	const origin = allowedOrigin(req);
-	if (!origin) return {};
-	return {
-		'access-control-allow-origin': origin,
-		'access-control-expose-headers': 'retry-after, content-disposition, allow'
-	};
-}
+const CORS_EXPOSED_HEADERS = 'retry-after, content-disposition, allow';
 
 /** Headers every API response carries, CORS included when the request's origin is allowed. */
 export function apiSecurityHeaders(req: Request): Record<string, string> {
-	return {
-		...BASE_HEADERS,
-		...(wantsHsts(req) ? { 'strict-transport-security': HSTS } : {}),
-		...corsHeaders(req)
-	};
+	const headers = { ...BASE_HEADERS };
+	if (wantsHsts(req)) headers['strict-transport-security'] = HSTS;
+	const origin = allowedOrigin(req);
+	if (origin) {
+		headers['access-control-allow-origin'] = origin;
+		headers['access-control-expose-headers'] = CORS_EXPOSED_HEADERS;
+	}
+	return headers;
 }
 
 /** Adds the API headers to a response; its own headers (content type, caching) are kept. */
@@ -89,11 +95,11 @@ export function withSecurityHeaders(response: Response, req: Request): Response 
 	const headers = apiSecurityHeaders(req);
 	let target = response;
 	try {
-		for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+		for (const name in headers) target.headers.set(name, headers[name]);
 	} catch {
 		// Immutable headers (a fetched response): copy into a new one.
 		target = new Response(response.body, response);
-		for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
+		for (const name in headers) target.headers.set(name, headers[name]);
 	}
 	if (corsOrigins().size > 0) appendVary(target.headers, 'origin');
 	if (!target.headers.has('cache-control')) target.headers.set('cache-control', 'no-store');
