@@ -12,6 +12,7 @@ import { Agent, request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { runIfMain } from './lib/main.ts';
+import { createExperiment } from './p3-series-read.ts';
 import type { BenchContext, BenchRow } from './lib/types.ts';
 import { uuid7 } from '../sdk/ts/src/uuid7.ts';
 
@@ -71,16 +72,6 @@ function post(agent: Agent, url: URL, headers: Record<string, string>, payload: 
 		req.on('error', reject);
 		req.end(payload);
 	});
-}
-
-async function createExperiment(ctx: BenchContext, key: string, name: string): Promise<string> {
-	const res = await fetch(`${ctx.baseUrl}/api/experiments`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', 'x-api-key': key },
-		body: JSON.stringify({ name })
-	});
-	if (res.status !== 201) throw new Error(`create experiment: ${res.status} ${await res.text()}`);
-	return ((await res.json()) as { data: { id: string } }).data.id;
 }
 
 /** Seconds for all clients to send all their requests through the API, and the CPU it took. */
