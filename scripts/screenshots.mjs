@@ -152,6 +152,10 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
 await page.goto(`${origin}/`);
+// The landing's screenshot is a lazy image: wait until it has loaded and decoded.
+await page.waitForFunction(() =>
+	[...document.images].every((image) => image.complete && image.naturalWidth > 0)
+);
 await page.screenshot({ path: 'docs/landing.png' });
 await page.goto(`${origin}/signin`);
 await page.getByLabel('Email').fill(email);
