@@ -6,15 +6,10 @@
  * message, or in any list; key lists show the prefix only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, start, type Started } from '../support/processes.ts';
+import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 
-const port = String(9400 + Math.floor(Math.random() * 100));
-const origin = `http://127.0.0.1:${port}`;
 const jwtSecret = randomBytes(32).toString('base64url');
 const dbPassword = `pw-${randomBytes(12).toString('hex')}`;
 
@@ -26,24 +21,12 @@ function databaseEnv(): Record<string, string> {
 	return { DATABASE_URL: url.toString() };
 }
 
-let server: Started;
+let server: ServerProcess;
 /** Every response body and header block the flow saw, for the leak checks. */
 const transcript: { what: string; text: string }[] = [];
 
 beforeAll(async () => {
-	server = start(
-		'node',
-		['--import', 'tsx', 'server/start.ts'],
-		cleanEnv({
-			PORT: port,
-			TORA_AUTH: 'local',
-			TORA_API_ONLY: '1',
-			TORA_JWT_SECRET: jwtSecret,
-			TORA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tora-secrets-')),
-			...databaseEnv()
-		})
-	);
-	await server.waitFor(/Tora is running at/, 90_000);
+	server = await startServerProcess({ TORA_JWT_SECRET: jwtSecret, ...databaseEnv() });
 }, 120_000);
 afterAll(() => server?.stop());
 
@@ -63,7 +46,7 @@ async function call(
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
 	if (options.apiKey) headers['x-api-key'] = options.apiKey;
 	if (options.body !== undefined || options.raw !== undefined) headers['content-type'] ??= 'application/json';
-	const response = await fetch(origin + path, {
+	const response = await fetch(server.origin + path, {
 		method,
 		headers,
 		body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body))

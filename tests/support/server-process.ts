@@ -1,6 +1,6 @@
 /**
- * `npm start` (API only) as a real child process on a port in 9400–9499, for the stress tests:
- * the load test drives it with autocannon, the fault test restarts the database under it.
+ * `npm start` (API only) as a real child process on a port in 9400–9499: the load test drives it
+ * with autocannon, the fault test restarts the database under it, the secrets test reads its logs.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ export async function startServerProcess(extra: Record<string, string> = {}): Pr
 				TORA_AUTH: 'local',
 				TORA_API_ONLY: '1',
 				TORA_JWT_SECRET: process.env.TORA_JWT_SECRET ?? '',
-				TORA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tora-stress-')),
+				TORA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tora-server-')),
 				...(process.env.TORA_TEST_EMBEDDED ? {} : { DATABASE_URL: process.env.DATABASE_URL! }),
 				...extra
 			})

@@ -1,7 +1,7 @@
 /** The CLI's view of the API: the stored login or environment, short retries, plain-spoken errors. */
 import * as config from './config.js';
 import { ToraApiError, ToraConfigError, ToraConnectionError } from './errors.js';
-import { describe, Http, isRetryable, unwrap, withRetries } from './http.js';
+import { Http, isRetryable, unreachableReason, unwrap, withRetries } from './http.js';
 
 /** A failure the CLI reports as `tora: <message>` and exits with `code`. */
 export class CliError extends Error {
@@ -40,11 +40,7 @@ export class Api {
 			budgetMs: this.budgetMs
 		});
 		if (!response || isRetryable(response.status)) {
-			const reason = response
-				? `HTTP ${response.status}`
-				: error === undefined
-					? 'no answer'
-					: describe(error);
+			const reason = unreachableReason({ response, error });
 			throw new CliError(
 				`could not reach ${this.baseUrl} (${reason}): is the server running, and is the URL right?`
 			);

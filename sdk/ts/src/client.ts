@@ -16,6 +16,7 @@ import {
 	Http,
 	isRetryable,
 	parseJson,
+	unreachableReason,
 	unwrap,
 	withRetries,
 	type FetchLike
@@ -115,7 +116,7 @@ async function setupRequest(
 		budgetMs: settings.setupTimeoutMs
 	});
 	if (!response || isRetryable(response.status)) {
-		const reason = response ? `HTTP ${response.status}` : error === undefined ? 'no answer' : describe(error);
+		const reason = unreachableReason({ response, error });
 		throw new ToraConnectionError(
 			`Could not ${what}: the Tora server at ${http.baseUrl} did not answer for ${Math.round((Date.now() - started) / 1000)} s (${reason}). Is it running, and is TORA_BASE_URL right?`,
 			error

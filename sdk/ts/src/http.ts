@@ -225,6 +225,12 @@ export async function withRetries(
 	}
 }
 
+/** Why retries ended without a final answer: the last retryable status, or the network error. */
+export function unreachableReason({ response, error }: RetryOutcome): string {
+	if (response) return `HTTP ${response.status}`;
+	return error === undefined ? 'no answer' : describe(error);
+}
+
 /** withRetries, then the envelope's data or a ToraApiError / ToraConnectionError. */
 export async function requestData<T>(
 	http: Http,
@@ -239,7 +245,7 @@ export async function requestData<T>(
 	);
 	if (response) return unwrap<T>(response);
 	throw new ToraConnectionError(
-		`Could not reach ${http.baseUrl} (${error === undefined ? 'no answer' : describe(error)})`,
+		`Could not reach ${http.baseUrl} (${unreachableReason({ response, error })})`,
 		error
 	);
 }

@@ -4,7 +4,15 @@
  * (at 1,000 waiting entries or every second), retries with backoff, and spills to the spool what
  * it cannot deliver. Mirrors sdk/python/tora/_sender.py.
  */
-import { errorMessage, Http, isRetryable, parseJson, withRetries, describe } from './http.js';
+import {
+	describe,
+	errorMessage,
+	Http,
+	isRetryable,
+	parseJson,
+	unreachableReason,
+	withRetries
+} from './http.js';
 import { appendLines, appendLinesSync, logsLines } from './spool.js';
 
 export const MAX_QUEUE = 1_000_000;
@@ -349,11 +357,7 @@ export class Sender {
 				await this.spill(batch, 'the exit deadline passed', true);
 				return;
 			}
-			const reason = response
-				? `HTTP ${response.status}`
-				: error === undefined
-					? 'no answer'
-					: describe(error);
+			const reason = unreachableReason({ response, error });
 			await this.spill(
 				batch,
 				`${this.http.baseUrl} could not be reached for ${Math.round(this.retryBudgetMs / 1000)} s (${reason})`

@@ -10,7 +10,15 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as config from './config.js';
-import { describe, errorMessage, Http, isRetryable, parseJson, withRetries, type FetchLike } from './http.js';
+import {
+	errorMessage,
+	Http,
+	isRetryable,
+	parseJson,
+	unreachableReason,
+	withRetries,
+	type FetchLike
+} from './http.js';
 import { badIndices, batchBody, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, utf8Length } from './sender.js';
 import { appendLinesSync, statusLine } from './spool.js';
 import type { ExperimentStatus } from './wire.js';
@@ -113,11 +121,7 @@ async function uploadLogs(target: Target, experimentId: string, logs: unknown[],
 			{ budgetMs: target.budgetMs }
 		);
 		if (!response || isRetryable(response.status)) {
-			const reason = response
-				? `HTTP ${response.status}`
-				: error === undefined
-					? 'no answer'
-					: describe(error);
+			const reason = unreachableReason({ response, error });
 			throw new Stop(`${target.http.baseUrl} unreachable (${reason})`);
 		}
 		const body = parseJson(response.text);
@@ -156,7 +160,7 @@ async function setStatus(target: Target, experimentId: string, status: Experimen
 		{ budgetMs: target.budgetMs }
 	);
 	if (!response || isRetryable(response.status)) {
-		const reason = response ? `HTTP ${response.status}` : error === undefined ? 'no answer' : describe(error);
+		const reason = unreachableReason({ response, error });
 		throw new Stop(`${target.http.baseUrl} unreachable (${reason})`);
 	}
 	if (response.status < 200 || response.status >= 300) {
