@@ -7,7 +7,12 @@ import { defineConfig } from 'vitest/config';
  */
 // Load and faults need a PostgreSQL server (PGlite serializes every statement and cannot be
 // restarted under a running server); .ci/run always sets DATABASE_URL.
-const needsServer = ['tests/stress/load.test.ts', 'tests/stress/faults.test.ts'];
+const needsServer = [
+	'tests/stress/load.test.ts',
+	'tests/stress/faults.test.ts',
+	// Compares the embedded database with the PostgreSQL server.
+	'tests/stress/export-parity.test.ts'
+];
 if (!process.env.DATABASE_URL) {
 	console.log(`[stress] without DATABASE_URL, not running: ${needsServer.join(', ')}`);
 }

@@ -7,7 +7,7 @@ import { createApiKey, listApiKeys } from './_lib/repositories/api-key.repositor
 
 /**
  * The caller's API keys. Only a signed-in session manages keys, so a leaked key cannot mint
- * more keys (or an unscoped one from a scoped one).
+ * more keys (or an unscoped one from a scoped one). A key may be given an expiry (`expiresAt`).
  */
 export default methods({
 	GET: async (req) => {
@@ -23,7 +23,12 @@ export default methods({
 		const body = await readBody(req, CreateApiKeyBody);
 		const workspaceId = body.workspaceId ?? null;
 		if (workspaceId) await requireWorkspaceRole(db, principal, workspaceId, 'viewer');
-		const created = await createApiKey(db, { userId: principal.userId, name: body.name, workspaceId });
+		const created = await createApiKey(db, {
+			userId: principal.userId,
+			name: body.name,
+			workspaceId,
+			expiresAt: body.expiresAt ?? null
+		});
 		return json(created, 201, { 'cache-control': 'no-store' });
 	}
 });

@@ -8,14 +8,15 @@ import { findVisibleExperiments } from './_lib/repositories/experiment.repositor
 /**
  * Several experiments at once, for the compare view: in the requested order, leaving out those
  * the caller may not see (a shared comparison link may outlive someone's access to one run).
- * POST because up to 100 ids do not fit a URL comfortably; it reads, it changes nothing.
+ * POST because up to 100 ids do not fit a URL comfortably; it reads, it changes nothing. Each
+ * experiment carries only the metric summaries named in `metrics`, and its first results.
  */
 export default methods({
 	POST: async (req) => {
 		const db = getDb();
 		const principal = await authenticate(req, db);
-		const { ids } = await readBody(req, ExperimentBatchBody);
-		return json(await findVisibleExperiments(db, principal, ids, publicOrigin(req)));
+		const { ids, metrics } = await readBody(req, ExperimentBatchBody);
+		return json(await findVisibleExperiments(db, principal, ids, metrics, publicOrigin(req)));
 	}
 });
 

@@ -6,7 +6,11 @@ import { json, methods, readParams, readQuery, type FunctionConfig } from './_li
 import { publicOrigin } from './_lib/public-url.ts';
 import { listWorkspaceExperiments } from './_lib/repositories/experiment.repository.ts';
 
-/** A workspace's experiments, searched, filtered and paged by cursor (`next_cursor`). */
+/**
+ * A workspace's experiments, searched, filtered and paged by cursor (`next_cursor`); each carries
+ * only the metric summaries named in `metrics`, so a page costs the same however many metrics
+ * its experiments hold.
+ */
 export default methods({
 	GET: async (req, context) => {
 		const db = getDb();

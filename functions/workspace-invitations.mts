@@ -1,4 +1,4 @@
-import { authenticate } from './_lib/auth.ts';
+import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
 import { requireWorkspaceRole } from './_lib/authorize.ts';
 import { CreateInvitationBody, InvitationListQuery } from './_lib/contracts/invitations.ts';
 import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
@@ -8,7 +8,8 @@ import { createInvitation, listWorkspaceInvitations } from './_lib/repositories/
 
 /**
  * A workspace's invitations, for its admins: list (`?status=pending|accepted|declined|revoked|all`,
- * pending by default) and invite an email with a role (only owners invite admins).
+ * pending by default; a key may read them, like members) and invite an email with a role (only
+ * owners invite admins). Inviting gives someone access, so it needs a signed-in session.
  */
 export default methods({
 	GET: async (req, context) => {
@@ -22,6 +23,7 @@ export default methods({
 	POST: async (req, context) => {
 		const db = getDb();
 		const principal = await authenticate(req, db);
+		requireSessionToChangeAccess(principal);
 		const { id } = readParams(context, WorkspaceParams);
 		await requireWorkspaceRole(db, principal, id, 'admin');
 		const { email, role } = await readBody(req, CreateInvitationBody);

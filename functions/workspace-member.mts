@@ -1,4 +1,4 @@
-import { authenticate } from './_lib/auth.ts';
+import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
 import { requireWorkspaceRole } from './_lib/authorize.ts';
 import { MemberParams, UpdateMemberBody } from './_lib/contracts/workspaces.ts';
 import { getDb } from './_lib/db.ts';
@@ -7,12 +7,14 @@ import { changeMemberRole, removeMember } from './_lib/repositories/member.repos
 
 /**
  * One membership: admins change roles below admin and remove members below admin; owners do
- * both for anyone (membership-rules.ts). Ownership itself only moves by transfer.
+ * both for anyone (membership-rules.ts). Ownership itself only moves by transfer. Both change
+ * who may see the workspace, so both need a signed-in session (a key gets a 403).
  */
 export default methods({
 	PATCH: async (req, context) => {
 		const db = getDb();
 		const principal = await authenticate(req, db);
+		requireSessionToChangeAccess(principal);
 		const { id, userId } = readParams(context, MemberParams);
 		await requireWorkspaceRole(db, principal, id, 'admin');
 		const { role } = await readBody(req, UpdateMemberBody);
@@ -23,6 +25,7 @@ export default methods({
 	DELETE: async (req, context) => {
 		const db = getDb();
 		const principal = await authenticate(req, db);
+		requireSessionToChangeAccess(principal);
 		const { id, userId } = readParams(context, MemberParams);
 		await requireWorkspaceRole(db, principal, id, 'admin');
 		return json(await removeMember(db, { workspaceId: id, actorId: principal.userId, targetId: userId }));

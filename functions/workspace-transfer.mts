@@ -1,4 +1,4 @@
-import { authenticate, requireSession } from './_lib/auth.ts';
+import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
 import { requireWorkspaceRole } from './_lib/authorize.ts';
 import { TransferWorkspaceBody, WorkspaceParams } from './_lib/contracts/workspaces.ts';
 import { getDb } from './_lib/db.ts';
@@ -13,7 +13,7 @@ export default methods({
 	POST: async (req, context) => {
 		const db = getDb();
 		const principal = await authenticate(req, db);
-		requireSession(principal);
+		requireSessionToChangeAccess(principal);
 		const { id } = readParams(context, WorkspaceParams);
 		await requireWorkspaceRole(db, principal, id, 'owner');
 		const { userId } = await readBody(req, TransferWorkspaceBody);

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, errorResponse } from '../functions/_lib/errors.ts';
 import { bufferedBody } from '../functions/_lib/http.ts';
@@ -18,6 +19,7 @@ import {
 	carriesCredentials,
 	type AuthRateLimitOptions
 } from './auth-rate-limit.ts';
+import { refuseForeignHost } from './host-allowlist.ts';
 import { matchRoute, type Route } from './routes.ts';
 
 export type SiteHandler = (
@@ -45,20 +47,25 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error) => {
 			console.error('[tora] unhandled server error', error);
-			if (!res.headersSent) {
-				res.writeHead(500, {
-					'content-type': 'application/json',
-					...SITE_BASELINE_HEADERS,
-					'content-security-policy': "default-src 'none'; frame-ancestors 'none'"
-				});
+			// After the head, an error envelope would only be appended to a body the client takes
+			// for complete: cut the connection so it sees the transfer break off.
+			if (res.headersSent) {
+				res.destroy();
+				return;
 			}
+			res.writeHead(500, {
+				'content-type': 'application/json',
+				...SITE_BASELINE_HEADERS,
+				'content-security-policy': "default-src 'none'; frame-ancestors 'none'"
+			});
 			res.end(JSON.stringify({ status: 500, error: { code: 'INTERNAL', message: 'Internal error.' } }));
 		});
 	});
 	server.keepAliveTimeout = 65_000;
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const url = new URL(req.url ?? '/', `http://${safeHost(req.headers.host)}`);
+		const url = requestUrl(req);
+		if (refuseForeignHost(req, res, url.pathname)) return;
 		if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
 			const method = (req.method ?? 'GET').toUpperCase();
 			const request = toWebRequest(req, url, method);
@@ -92,7 +99,7 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 		method: string
 	): Promise<Response> {
 		const ip = req.socket.remoteAddress;
-		const retryAfter = limiter?.blockedFor(req.headers, ip);
+		const retryAfter = await limiter?.refusal(req.headers, ip, request);
 		if (retryAfter !== undefined) {
 			const limited = new ApiError(
 				429,
@@ -129,6 +136,21 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 	}
 
 	return server;
+}
+
+/**
+ * The request's URL. A path is always a path, even one that starts with `//` (which `new URL`
+ * would read as another host: `//x/_headers` as `http://x/_headers`, `//%5c/` as an invalid URL);
+ * a target that is not a path (absolute form, `*`) that cannot be parsed becomes `/`.
+ */
+function requestUrl(req: IncomingMessage): URL {
+	const target = req.url ?? '/';
+	const origin = `http://${safeHost(req.headers.host)}`;
+	try {
+		return target.startsWith('/') ? new URL(origin + target) : new URL(target, origin);
+	} catch {
+		return new URL('/', origin);
+	}
 }
 
 /** A Host header that cannot form a URL (`a b`, `[`) must not crash the request. */
@@ -184,6 +206,8 @@ async function sendWebResponse(req: IncomingMessage, res: ServerResponse, respon
 	if (!req.complete) headers.connection = 'close';
 	const headOnly = req.method === 'HEAD';
 	if (!response.body || headOnly) {
+		// A stream nobody will read (HEAD) is cancelled, so its producer lets go of what it holds.
+		await response.body?.cancel().catch(() => {});
 		res.writeHead(response.status, headers);
 		res.end();
 		return;
@@ -200,10 +224,19 @@ async function sendWebResponse(req: IncomingMessage, res: ServerResponse, respon
 		return;
 	}
 	res.writeHead(response.status, headers);
-	await new Promise<void>((resolve, reject) => {
-		const body = Readable.fromWeb(response.body as unknown as NodeReadableStream);
-		body.on('error', reject);
-		res.on('close', resolve);
-		body.pipe(res);
-	});
+	await streamBody(res, response.body);
+}
+
+/**
+ * Streams a body through `pipeline`, which ties both ends together: a client that hangs up
+ * cancels the web stream (and with it the producer, an export say), and a body that fails after
+ * the head destroys the socket, so the client sees an incomplete chunked transfer rather than a
+ * short body that looks whole. Neither is a server error; the producer logs its own failures.
+ */
+async function streamBody(res: ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
+	try {
+		await pipeline(Readable.fromWeb(body as unknown as NodeReadableStream), res);
+	} catch {
+		res.destroy();
+	}
 }

@@ -2,6 +2,7 @@
  * `npm run dev`: the single server with Vite's dev middleware (HMR) for the site, local sign-in
  * unless Supabase is configured, and the embedded database unless DATABASE_URL is set.
  */
+import { configuredHostnames } from './host-allowlist.ts';
 import { siteDir } from './paths.ts';
 import { fail, log, serve } from './serve.ts';
 
@@ -14,7 +15,8 @@ serve({
 		const { createServer } = await import('vite');
 		const vite = await createServer({
 			root: siteDir,
-			server: { middlewareMode: true, hmr: { server } },
+			// Vite refuses unknown Hosts itself; the names Tora is told to answer to are not unknown.
+			server: { middlewareMode: true, hmr: { server }, allowedHosts: [...configuredHostnames()] },
 			appType: 'custom'
 		});
 		log('site: Vite dev server (HMR) in middleware mode');

@@ -47,10 +47,13 @@ export async function serve({ site }: ServeOptions): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		log(`${signal}: shutting down`);
+		// In-flight responses too: a download still streaming is cut, which cancels its body, so an
+		// export stops before its next page instead of keeping the shutdown waiting.
 		server.closeAllConnections();
 		await new Promise((r) => server.close(r));
 		await siteServer.close();
-		await closeDb();
+		// A query still running gets a second, not the pool's usual five.
+		await closeDb(1);
 		await database.stop();
 		process.exit(0);
 	};

@@ -6,6 +6,7 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { optionalEnv } from '../functions/_lib/config.ts';
@@ -49,8 +50,42 @@ async function fileAt(root: string, relative: string): Promise<{ path: string; s
 	}
 }
 
-/** Netlify reads these from the publish directory and never serves them. */
+/**
+ * Netlify reads these from the publish directory and never serves them. Compared lower-cased: on
+ * a case-insensitive file system `/_HEADERS` opens the same file.
+ */
 const NETLIFY_CONFIG_FILES = new Set(['/_headers', '/_redirects']);
+
+/**
+ * The request path as the path of a file in the site: percent-decoded exactly once, empty and `.`
+ * segments dropped, `..` resolved. Every rule below (the config files, the shells, the cache
+ * headers) must judge the path that will be opened, not its spelling: `/x/..%2f_headers` is
+ * `/_headers`. Undefined for a path that names no file: a malformed escape, a control character
+ * (NUL included), a backslash (a separator on Windows), or `..` above the root.
+ */
+export function sitePath(pathname: string): string | undefined {
+	let decoded: string;
+	try {
+		decoded = decodeURIComponent(pathname);
+	} catch {
+		return undefined;
+	}
+	// eslint-disable-next-line no-control-regex
+	if (/[\u0000-\u001f\u007f\\]/.test(decoded)) return undefined;
+	const segments: string[] = [];
+	const parts = decoded.split('/');
+	for (const part of parts) {
+		if (part === '' || part === '.') continue;
+		if (part === '..') {
+			if (segments.length === 0) return undefined;
+			segments.pop();
+		} else segments.push(part);
+	}
+	// `/docs/`, `/docs/.` and `/docs/x/..` all name the directory, whose index page is served.
+	const last = parts[parts.length - 1];
+	const directory = segments.length > 0 && (last === '' || last === '.' || last === '..');
+	return `/${segments.join('/')}${directory ? '/' : ''}`;
+}
 
 /** The security headers of a page response, HSTS only over HTTPS to a non-loopback host. */
 export function sitePageHeaders(req: IncomingMessage, scriptHashes: string[]): Record<string, string> {
@@ -72,9 +107,9 @@ export function createStaticHandler(root: string, extraHeaders: Record<string, s
 	// The build does not change under a running server; its inline scripts are hashed once.
 	const scriptHashes = existsSync(root) ? inlineScriptHashes(root) : [];
 	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
-		const decoded = safeDecode(pathname);
+		const decoded = sitePath(pathname);
 		const security = sitePageHeaders(req, scriptHashes);
-		if (NETLIFY_CONFIG_FILES.has(decoded)) {
+		if (decoded === undefined || NETLIFY_CONFIG_FILES.has(decoded.toLowerCase())) {
 			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security, ...extraHeaders });
 			res.end('Not found');
 			return;
@@ -114,7 +149,8 @@ export function createStaticHandler(root: string, extraHeaders: Record<string, s
 			res.end();
 			return;
 		}
-		createReadStream(gzip?.path ?? found.path).pipe(res);
+		// pipeline, not pipe: a client that hangs up mid-file closes the file too.
+		await pipeline(createReadStream(gzip?.path ?? found.path), res).catch(() => res.destroy());
 	};
 }
 
@@ -125,13 +161,5 @@ async function precompressed(path: string, req: IncomingMessage) {
 		return { path: `${path}.gz`, size: info.size };
 	} catch {
 		return undefined;
-	}
-}
-
-function safeDecode(value: string): string {
-	try {
-		return decodeURIComponent(value);
-	} catch {
-		return value;
 	}
 }

@@ -3,7 +3,7 @@
  * credential that is present but wrong is a 401 — there is no anonymous fallback.
  */
 import type { Db } from './db.ts';
-import { forbidden, unauthenticated } from './errors.ts';
+import { ApiError, forbidden, unauthenticated } from './errors.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key-secret.ts';
 import { findApiKey, touchApiKey } from './repositories/api-key.repository.ts';
 import { upsertProfile } from './repositories/profile.repository.ts';
@@ -46,6 +46,12 @@ async function authenticateApiKey(db: Db, key: string): Promise<Principal> {
 	if (!looksLikeApiKey(key)) throw unauthenticated('API key is malformed: Tora keys start with "tora_sk_".');
 	const owner = await findApiKey(db, hashApiKey(key));
 	if (!owner || owner.revoked) throw unauthenticated('API key is invalid or has been revoked.');
+	// Checked on every request, cached or not: a key stops working at its expiry to the millisecond.
+	if (owner.expiresAt && owner.expiresAt.getTime() <= Date.now()) {
+		throw unauthenticated(
+			`API key expired at ${owner.expiresAt.toISOString()}; create a new one under Settings → API keys.`
+		);
+	}
 	await touchApiKey(db, owner);
 	return {
 		userId: owner.userId,
@@ -56,9 +62,32 @@ async function authenticateApiKey(db: Db, key: string): Promise<Principal> {
 	};
 }
 
-/** Key management and similar account actions need a signed-in session, not a script's key. */
-export function requireSession(principal: Principal): void {
-	if (principal.via !== 'jwt') {
-		throw forbidden('This action needs a signed-in session; API keys cannot perform it.');
+/**
+ * Whether a request's credentials are good, exactly as the handlers would decide (the same
+ * `authenticate`). Only a 401 means "not good": a database or JWKS outage is not the caller's
+ * fault, so it lets the request through to the handler, which answers it with its own 503.
+ */
+export async function credentialsAreValid(req: Request, db: Db): Promise<boolean> {
+	try {
+		await authenticate(req, db);
+		return true;
+	} catch (error) {
+		if (error instanceof ApiError && error.status === 401) return false;
+		return true;
 	}
+}
+
+/**
+ * Key management, and anything that changes who may see a workspace, needs a signed-in session:
+ * a leaked key must not be able to give anyone (its thief included) access that outlives it.
+ */
+export function requireSession(principal: Principal, action = 'This action'): void {
+	if (principal.via !== 'jwt') {
+		throw forbidden(`${action} needs a signed-in session; API keys cannot do it.`);
+	}
+}
+
+/** Inviting, changing roles, removing members, handing over ownership: who may see a workspace. */
+export function requireSessionToChangeAccess(principal: Principal): void {
+	requireSession(principal, 'Changing who can access a workspace');
 }

@@ -55,6 +55,8 @@ export interface ApiKeysTable {
 	created_at: CreatedAt;
 	last_used_at: NullableTimestamp;
 	revoked_at: NullableTimestamp;
+	/** Null: never expires. */
+	expires_at: NullableTimestamp;
 }
 
 export interface ExperimentsTable {
@@ -68,6 +70,10 @@ export interface ExperimentsTable {
 	created_by: string | null;
 	created_at: CreatedAt;
 	updated_at: Timestamp;
+	/** Its metric_series rows, kept by triggers: read only. */
+	metric_count: ColumnType<number, never, never>;
+	/** Its results rows, kept by triggers: read only. */
+	result_count: ColumnType<number, never, never>;
 }
 
 export interface ExperimentReferencesTable {

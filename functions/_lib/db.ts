@@ -19,6 +19,7 @@ import {
 	type QueryResult,
 	type TransactionSettings
 } from 'kysely';
+import { createConnection, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { requireEnv, optionalEnv } from './config.ts';
 import type { Database } from './db-types.ts';
@@ -54,8 +55,32 @@ export function postgresOptions(databaseUrl: string, max: number): postgres.Opti
 				serialize: (value: number) => String(value),
 				parse: (value: string) => Number(value)
 			}
-		} as unknown as Record<string, never>
+		} as unknown as Record<string, never>,
+		...unixSocket(databaseUrl)
 	};
+}
+
+/**
+ * libpq's URL form for a Unix socket, `postgres://user:pw@localhost/db?host=/socket/dir` (psql and
+ * the Supabase CLI read it; the embedded database hands out such URLs). postgres.js takes a socket
+ * directory only from its `host` option, and would send the `host` query parameter to the server
+ * as a startup parameter, which Postgres refuses: this connects to `<dir>/.s.PGSQL.<port>` itself
+ * (postgres.js's documented `socket` option) and drops that parameter first.
+ */
+function unixSocket(databaseUrl: string): postgres.Options<Record<string, never>> {
+	const dir = new URL(databaseUrl).searchParams.get('host');
+	if (!dir?.startsWith('/')) return {};
+	const socket = (parsed: { path: string; connection: Record<string, string> }) =>
+		new Promise<Socket>((resolve, reject) => {
+			delete parsed.connection.host;
+			const connection = createConnection(parsed.path);
+			connection.once('error', reject);
+			connection.once('connect', () => {
+				connection.off('error', reject);
+				resolve(connection);
+			});
+		});
+	return { host: dir, socket } as postgres.Options<Record<string, never>>;
 }
 
 function poolSize(): number {
@@ -172,34 +197,62 @@ function pooledDialect(sql: Sql): Dialect {
 	};
 }
 
-/** Closes the pool (server shutdown, tests). The next getDb() opens a new one. */
-export async function closeDb(): Promise<void> {
+/**
+ * Closes the pool (server shutdown, tests): queries in flight get `timeoutSeconds` to finish
+ * before their connections are closed under them. The next getDb() opens a new one.
+ */
+export async function closeDb(timeoutSeconds = 5): Promise<void> {
 	const sql = sqlInstance;
 	sqlInstance = undefined;
 	dbInstance = undefined;
-	await sql?.end({ timeout: 5 });
+	await sql?.end({ timeout: timeoutSeconds });
 }
 
-const UNAVAILABLE_CODES = new Set([
+/** postgres.js's own errors for a connection that could not be made or was lost. */
+const DRIVER_CONNECTION_CODES = new Set([
+	'CONNECT_TIMEOUT',
+	'CONNECTION_CLOSED',
+	'CONNECTION_ENDED',
+	'CONNECTION_DESTROYED'
+]);
+
+/** Socket errors, as the driver passes them on from its connection to the database. */
+const SOCKET_CODES = new Set([
 	'ECONNREFUSED',
 	'ECONNRESET',
 	'ETIMEDOUT',
 	'EPIPE',
 	'ENOTFOUND',
-	'CONNECT_TIMEOUT',
-	'CONNECTION_CLOSED',
-	'CONNECTION_ENDED',
-	'CONNECTION_DESTROYED',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH'
+]);
+
+/** SQLSTATEs of a server that cannot take the session (besides class 08, connection exceptions). */
+const SERVER_UNAVAILABLE_STATES = new Set([
 	'57P01', // admin_shutdown
 	'57P02', // crash_shutdown
 	'57P03', // cannot_connect_now
 	'53300' // too_many_connections
 ]);
 
-/** True for errors that mean "the database is not reachable right now", not "the query is wrong". */
+/**
+ * True for errors that mean "the database is not reachable right now", not "the query is wrong"
+ * and not "the client went away". A code alone does not say whose connection broke: the request
+ * stream of a client that hangs up mid-upload fails with ECONNRESET too. So each kind is taken
+ * only from where the database connection produces it: SQLSTATEs from the server's own error
+ * messages (PostgresError), the driver's connection codes from the driver (which sets `errno`
+ * to the code), and socket codes from a system call (`syscall`: connect, read, write,
+ * getaddrinfo), which the request stream's "aborted" error does not have.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
 	if (typeof error !== 'object' || error === null) return false;
-	const code = (error as { code?: unknown }).code;
+	const { code, errno, syscall } = error as { code?: unknown; errno?: unknown; syscall?: unknown };
 	if (typeof code !== 'string') return false;
-	return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+	if (error instanceof postgres.PostgresError)
+		return code.startsWith('08') || SERVER_UNAVAILABLE_STATES.has(code);
+	if (DRIVER_CONNECTION_CODES.has(code)) return errno === code;
+	// A Unix socket that is gone (the embedded database stopped) fails its connect with ENOENT.
+	if (code === 'ENOENT') return syscall === 'connect';
+	return SOCKET_CODES.has(code) && typeof syscall === 'string';
 }

@@ -7,6 +7,7 @@ import { ConfigError } from './config.ts';
 import { isDatabaseUnavailable } from './db.ts';
 import { ApiError, errorResponse, validationError } from './errors.ts';
 import { withSecurityHeaders } from './security-headers.ts';
+import { foreignHostError } from '../../server/host-allowlist.ts';
 
 /** The part of Netlify's `Context` we use; the single server provides the same fields. */
 export interface Context {
@@ -48,6 +49,44 @@ export function bufferedBody(response: Response): string | undefined {
 }
 
 /**
+ * A response body streamed from `produce`, one chunk per pull (so the producer runs only as fast
+ * as the client reads). Cancelling the body — the client hung up: the single server cancels it
+ * through its pipeline, Netlify when the invocation's connection closes — aborts the producer's
+ * signal and resolves once the producer has stopped, so whatever it holds is given back by then.
+ * A failure after the head is out cannot become an error envelope any more: the stream errors,
+ * and the client sees the transfer break off instead of a complete-looking file.
+ */
+export function streamedBody(
+	what: string,
+	produce: (signal: AbortSignal) => AsyncGenerator<Uint8Array>
+): ReadableStream<Uint8Array> {
+	const cancelled = new AbortController();
+	const chunks = produce(cancelled.signal);
+	return new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			let next: IteratorResult<Uint8Array>;
+			try {
+				next = await chunks.next();
+			} catch (error) {
+				if (cancelled.signal.aborted) return;
+				console.error(`[tora] ${what} failed mid-stream:`, error);
+				controller.error(error);
+				return;
+			}
+			// Cancelled while this chunk was being made: the stream takes nothing more.
+			if (cancelled.signal.aborted) return;
+			if (next.done) controller.close();
+			else controller.enqueue(next.value);
+		},
+		async cancel(reason) {
+			cancelled.abort(reason);
+			// Waits for a chunk in the making, then runs the producer's cleanup.
+			await chunks.return(undefined);
+		}
+	});
+}
+
+/**
  * Wraps a handler so every failure becomes the DESIGN §3 envelope and nothing internal leaks, and
  * every response (success or not) carries the security headers — on Netlify too, where the CDN's
  * header rules do not reach function responses.
@@ -56,6 +95,9 @@ export function withErrorEnvelope(handler: Handler): Handler {
 	return async (req, context) => {
 		let response: Response;
 		try {
+			// Under `netlify dev` no server of ours sees the request first to check its Host.
+			const misdirected = process.env.NETLIFY_DEV === 'true' ? foreignHostError(req) : undefined;
+			if (misdirected) throw misdirected;
 			response = await handler(req, context);
 		} catch (error) {
 			response = errorResponse(toApiError(error, req));
@@ -65,6 +107,13 @@ export function withErrorEnvelope(handler: Handler): Handler {
 }
 
 function toApiError(error: unknown, req: Request): ApiError {
+	if (error instanceof IncompleteBodyError) {
+		// Worth a line (an SDK behind a proxy that cuts uploads shows up here), but it is no outage.
+		console.warn(
+			`[tora] ${req.method} ${new URL(req.url).pathname}: the client closed the connection before sending the whole body`
+		);
+		return error;
+	}
 	if (error instanceof ApiError) return error;
 	if (error instanceof z.ZodError) return validationError('Invalid request', zodFields(error));
 	if (isDatabaseUnavailable(error)) {
@@ -170,6 +219,20 @@ export function nestingDepth(text: string): number {
 	return deepest;
 }
 
+/**
+ * The body stopped arriving: the client hung up (or a proxy cut the connection) mid-upload. The
+ * stream's error says ECONNRESET, like a dropped database connection; it is the client's.
+ */
+export class IncompleteBodyError extends ApiError {
+	constructor() {
+		super(
+			400,
+			'VALIDATION_ERROR',
+			'The request body ended early: the connection closed before all of it arrived.'
+		);
+	}
+}
+
 export function tooLarge(limit: number): ApiError {
 	return new ApiError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${formatBytes(limit)}.`);
 }
@@ -186,7 +249,13 @@ async function readText(req: Request, limit: number): Promise<string> {
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
-		const { done, value } = await reader.read();
+		let chunk: ReadableStreamReadResult<Uint8Array>;
+		try {
+			chunk = await reader.read();
+		} catch {
+			throw new IncompleteBodyError();
+		}
+		const { done, value } = chunk;
 		if (done) break;
 		size += value.byteLength;
 		if (size > limit) {
@@ -208,12 +277,13 @@ async function readText(req: Request, limit: number): Promise<string> {
  * parameters are common); repeated parameters arrive as arrays.
  */
 export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
-	const query: Record<string, string | string[]> = {};
+	// A Map, then own properties: `?__proto__=x` must not become the object's prototype.
+	const params = new Map<string, string | string[]>();
 	for (const [key, value] of new URL(req.url).searchParams) {
-		const existing = query[key];
-		query[key] = existing === undefined ? value : [...[existing].flat(), value];
+		const existing = params.get(key);
+		params.set(key, existing === undefined ? value : [...[existing].flat(), value]);
 	}
-	return validate(schema, query, 'Invalid query parameters');
+	return validate(schema, Object.fromEntries(params), 'Invalid query parameters');
 }
 
 /** Path parameters through a schema: a malformed id is a 400, never a database error. */

@@ -6,7 +6,10 @@
  * - owners do all of that for any member and any grantable role, and alone delete the workspace
  *   and transfer ownership;
  * - ownership is never granted, only transferred, and a workspace always keeps an owner (the
- *   last owner check needs the locked workspace row, so it lives in the repository).
+ *   last owner check needs the locked workspace row, so it lives in the repository);
+ * - every one of these changes needs a signed-in session (`requireSessionToChangeAccess` in
+ *   auth.ts, called by each function): an API key can read members and invitations but never
+ *   give anyone access, so a leaked key cannot buy its thief a membership that outlives it.
  */
 import { roleAtLeast } from './authorize.ts';
 import type { WorkspaceRole } from './contracts/common.ts';

@@ -2,7 +2,10 @@
  * Bearer JWTs. Supabase mode verifies Supabase Auth's tokens (HS256 with the project's JWT
  * secret, or its JWKS); local mode mints and verifies its own with a per-install secret. Both go
  * through `verifyAccessToken`, so there is one verification path with the same checks: a valid
- * signature, `exp`, `aud = authenticated` and a UUID `sub`.
+ * signature, `exp`, the issuer (`tora-local`, or `${SUPABASE_URL}/auth/v1`), `aud` exactly
+ * `authenticated`, `role: authenticated`, not an anonymous sign-in, a UUID `sub` and an email.
+ * Supabase signs more than user sessions with the same secret (the `service_role` key, anonymous
+ * users, tokens for other audiences): only a signed-in user with an email is a Tora user.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,6 +85,7 @@ export async function verifyAccessToken(token: string): Promise<VerifiedToken> {
 			const key = supabaseKey(setup.supabaseUrl, setup.jwtSecret);
 			const options = {
 				algorithms: setup.jwtSecret ? ['HS256'] : ['RS256', 'ES256', 'HS256'],
+				issuer: supabaseIssuer(setup.supabaseUrl),
 				audience: AUDIENCE,
 				requiredClaims: ['exp', 'sub']
 			};
@@ -97,6 +101,18 @@ export async function verifyAccessToken(token: string): Promise<VerifiedToken> {
 		}
 		throw unauthenticated(describeJwtError(error));
 	}
+	// jose accepts an `aud` array that merely contains ours; a token meant for several audiences
+	// (or another service first) is not a Tora session.
+	const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+	if (audiences.length === 0 || audiences.some((aud) => aud !== AUDIENCE)) {
+		throw unauthenticated('Token audience must be exactly "authenticated".');
+	}
+	if (payload.role !== 'authenticated') {
+		throw unauthenticated('Token role must be "authenticated" (a signed-in user).');
+	}
+	if (payload.is_anonymous === true) {
+		throw unauthenticated('Anonymous sign-ins cannot use Tora; sign in with an email address.');
+	}
 	if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) {
 		throw unauthenticated('Token subject must be a user id (UUID).');
 	}
@@ -104,6 +120,11 @@ export async function verifyAccessToken(token: string): Promise<VerifiedToken> {
 		throw unauthenticated('Token has no email claim.');
 	}
 	return { userId: payload.sub.toLowerCase(), email: payload.email.toLowerCase() };
+}
+
+/** The `iss` Supabase Auth (GoTrue) puts in the project's tokens. */
+function supabaseIssuer(supabaseUrl: string): string {
+	return `${supabaseUrl}/auth/v1`;
 }
 
 function describeJwtError(error: unknown): string {

@@ -1,7 +1,8 @@
 /**
  * The verified-key cache (api-key.repository.ts): revoking through the API takes effect at once in
  * this process; a revocation made elsewhere (another server process or function instance, here a
- * direct database write) takes effect once the cached entry's TTL has passed.
+ * direct database write) takes effect once the cached entry's TTL has passed. A key's expiry is
+ * never delayed by the cache.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { getDb } from '../../functions/_lib/db.ts';
@@ -33,6 +34,20 @@ describe('verified API key cache', () => {
 		const now = Date.now();
 		vi.spyOn(Date, 'now').mockReturnValue(now + API_KEY_CACHE_TTL_MS + 1);
 		expectEnvelope(await api('GET', '/api/workspaces', { apiKey: key }), 401, 'UNAUTHENTICATED');
+	});
+
+	it('never lets a key through past its expiry, even while its verification is cached', async () => {
+		const { token } = await signIn();
+		// Expiring well within the cache's TTL of its first use.
+		const expiresAt = new Date(Date.now() + API_KEY_CACHE_TTL_MS / 2).toISOString();
+		const created = await api('POST', '/api/api-keys', { token, body: { name: 'short', expiresAt } });
+		expect(created.status).toBe(201);
+		const key: string = created.body.data.key;
+		expect((await api('GET', '/api/workspaces', { apiKey: key })).status).toBe(200);
+		vi.spyOn(Date, 'now').mockReturnValue(Date.parse(expiresAt));
+		const expired = await api('GET', '/api/workspaces', { apiKey: key });
+		expectEnvelope(expired, 401, 'UNAUTHENTICATED');
+		expect(expired.body.error!.message).toContain(expiresAt);
 	});
 
 	it('records last use at most once a minute per key', async () => {

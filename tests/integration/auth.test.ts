@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { getDb } from '../../functions/_lib/db.ts';
 import { localJwtSecret } from '../../functions/_lib/tokens.ts';
 import { api, createKey, expectEnvelope, randomEmail, signIn } from '../support/api.ts';
 
@@ -159,6 +160,7 @@ describe('bearer tokens', () => {
 		const supabaseToken = await new SignJWT({ email, role: 'authenticated' })
 			.setProtectedHeader({ alg: 'HS256' })
 			.setSubject(sub)
+			.setIssuer('https://example.supabase.co/auth/v1')
 			.setAudience('authenticated')
 			.setExpirationTime('5m')
 			.sign(new TextEncoder().encode(secret));
@@ -167,6 +169,124 @@ describe('bearer tokens', () => {
 		expect(me.body.data.user).toEqual({ id: sub, email });
 		// A local-mode token is not valid in Supabase mode.
 		expectEnvelope(await api('GET', '/api/me', { token: await token() }), 401, 'UNAUTHENTICATED');
+	});
+});
+
+/** Supabase mode with an HS256 project secret, as `supabase start` or a hosted project sets it up. */
+const SUPABASE_URL = 'https://example.supabase.co';
+const SUPABASE_SECRET = 's'.repeat(40);
+
+function useSupabaseMode(): void {
+	delete process.env.TORA_AUTH;
+	Object.assign(process.env, {
+		SUPABASE_URL,
+		SUPABASE_ANON_KEY: 'anon',
+		SUPABASE_JWT_SECRET: SUPABASE_SECRET
+	});
+}
+
+/** A token exactly as Supabase Auth signs a signed-in user's session, with any claim changed. */
+async function supabaseToken(
+	claims: Record<string, unknown> & {
+		sub?: string;
+		email?: string;
+		iss?: string | null;
+		aud?: string | string[];
+	} = {}
+): Promise<string> {
+	const { sub = randomUUID(), iss = `${SUPABASE_URL}/auth/v1`, aud = 'authenticated', ...rest } = claims;
+	const payload = { email: randomEmail('supa'), role: 'authenticated', is_anonymous: false, aud, ...rest };
+	const jwt = new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub);
+	if (iss !== null) jwt.setIssuer(iss);
+	return jwt.setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SUPABASE_SECRET));
+}
+
+describe('Supabase tokens: only a signed-in user of this project', () => {
+	it('accepts a regular session token (aud as a string or a one-element array)', async () => {
+		useSupabaseMode();
+		for (const aud of ['authenticated', ['authenticated']]) {
+			const sub = randomUUID();
+			const me = await api('GET', '/api/me', { token: await supabaseToken({ sub, aud }) });
+			expect(me.status).toBe(200);
+			expect(me.body.data.user.id).toBe(sub);
+		}
+	});
+
+	const rejected: Array<[string, Record<string, unknown>, RegExp]> = [
+		['another issuer', { iss: 'https://evil.example/auth/v1' }, /issued/],
+		['another Supabase project', { iss: 'https://other.supabase.co/auth/v1' }, /issued/],
+		['no issuer', { iss: null }, /issued|iss/],
+		['the service_role key', { role: 'service_role' }, /role/],
+		['the anon key', { role: 'anon', aud: 'authenticated' }, /role/],
+		['no role', { role: undefined }, /role/],
+		['an anonymous sign-in', { is_anonymous: true }, /Anonymous/],
+		['an audience list with another audience', { aud: ['evil', 'authenticated'] }, /audience/],
+		['an audience list with ours first', { aud: ['authenticated', 'evil'] }, /audience/]
+	];
+	for (const [name, claims, message] of rejected) {
+		it(`rejects ${name} with 401`, async () => {
+			useSupabaseMode();
+			const result = await api('GET', '/api/me', { token: await supabaseToken(claims) });
+			expectEnvelope(result, 401, 'UNAUTHENTICATED');
+			expect(result.body.error!.message).toMatch(message);
+		});
+	}
+
+	it('lets a re-registered address (new user id, same email) sign in, inheriting nothing', async () => {
+		useSupabaseMode();
+		const email = randomEmail('reregistered');
+		const oldId = randomUUID();
+		const newId = randomUUID();
+		const oldSession = await supabaseToken({ sub: oldId, email });
+		const oldWorkspace = await api('POST', '/api/workspaces', { token: oldSession, body: { name: 'Old' } });
+		expect(oldWorkspace.status).toBe(201);
+
+		// The account is deleted in Supabase and the address registered again: a new sub.
+		const newSession = await supabaseToken({ sub: newId, email });
+		// Its first requests may well arrive together.
+		const [me, ...others] = await Promise.all(
+			[1, 2, 3].map(() => api('GET', '/api/me', { token: newSession }))
+		);
+		expect([me.status, ...others.map((o) => o.status)]).toEqual([200, 200, 200]);
+		expect(me.body.data.user).toEqual({ id: newId, email });
+		const profiles = await getDb()
+			.selectFrom('profiles')
+			.select(['id', 'email'])
+			.where('id', 'in', [oldId, newId])
+			.execute();
+		expect(Object.fromEntries(profiles.map((p) => [p.id, p.email]))).toEqual({
+			[newId]: email,
+			[oldId]: `released-${oldId}@email-released.invalid`
+		});
+		// The new user is not the old one: none of its workspaces.
+		const oldWorkspaceId = oldWorkspace.body.data.id;
+		expectEnvelope(
+			await api('GET', `/api/workspaces/${oldWorkspaceId}`, { token: newSession }),
+			404,
+			'NOT_FOUND'
+		);
+
+		// An invitation to the address is the new user's to answer.
+		const inviter = await supabaseToken({ email: randomEmail('inviter') });
+		const team = await api('POST', '/api/workspaces', { token: inviter, body: { name: 'Team' } });
+		const invited = await api('POST', `/api/workspaces/${team.body.data.id}/invitations`, {
+			token: inviter,
+			body: { email, role: 'editor' }
+		});
+		expect(invited.status).toBe(201);
+		const received = await api('GET', '/api/invitations', { token: newSession });
+		expect(received.body.data.map((i: { id: string }) => i.id)).toEqual([invited.body.data.id]);
+
+		// The old identity, signing in under the address it has now, sees none of it but keeps its own.
+		const oldUnderNewAddress = await supabaseToken({ sub: oldId, email: randomEmail('moved') });
+		expect((await api('GET', '/api/invitations', { token: oldUnderNewAddress })).body.data).toEqual([]);
+		expect(
+			(await api('GET', `/api/workspaces/${oldWorkspaceId}`, { token: oldUnderNewAddress })).status
+		).toBe(200);
+		const accepted = await api('POST', `/api/invitations/${invited.body.data.id}/accept`, {
+			token: newSession
+		});
+		expect(accepted.status).toBe(200);
 	});
 });
 
@@ -191,6 +311,7 @@ describe('Supabase JWKS verification', () => {
 				new SignJWT({ email, role: 'authenticated' })
 					.setProtectedHeader({ alg: 'ES256', kid })
 					.setSubject(sub)
+					.setIssuer(`${process.env.SUPABASE_URL}/auth/v1`)
 					.setAudience('authenticated')
 					.setExpirationTime('5m')
 					.sign(key);

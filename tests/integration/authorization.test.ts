@@ -33,6 +33,7 @@ const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
 /**
  * The callers. The fixture's workspace ("the workspace") has one user per role. Keys:
  * - `revokedKey`: the owner's unscoped key, revoked (it worked before: checked in the fixture);
+ * - `expiredKey`: the owner's unscoped key, created with an expiry that has since passed;
  * - `otherWorkspaceKey`: the owner's key scoped to the owner's personal workspace;
  * - `viewerKey` … `ownerKey`: each role's key scoped to the workspace itself (its own scope).
  * `expiredJwt` is the owner's token, correctly signed, expired an hour ago. The four 401 callers
@@ -42,6 +43,7 @@ const ACTORS = [
 	'anonymous',
 	'badKey',
 	'revokedKey',
+	'expiredKey',
 	'expiredJwt',
 	'otherWorkspaceKey',
 	'nonMember',
@@ -71,6 +73,7 @@ const ACTOR: Record<Actor, ActorSpec> = {
 	anonymous: { credential: 'none', person: 'owner' },
 	badKey: { credential: 'invalid', person: 'owner' },
 	revokedKey: { credential: 'invalid', person: 'owner' },
+	expiredKey: { credential: 'invalid', person: 'owner' },
 	expiredJwt: { credential: 'invalid', person: 'owner' },
 	otherWorkspaceKey: { credential: 'key', person: 'owner', role: 'owner', scope: 'elsewhere' },
 	nonMember: { credential: 'session', person: 'nonMember' },
@@ -296,7 +299,9 @@ const CASES: Case[] = [
 	entry('POST /api/invitations/:id/decline (addressed to the caller)',         SESSION,                      async (w, a) => ({ params: { id: await invitationFor(w, w.users[a.person].email) } })),
 	entry('POST /api/invitations/:id/decline (addressed to someone else)',       SESSION_NOT_YOURS,            async (w) => ({ params: { id: await invitationFor(w, randomEmail('someone')) } })),
 
-	// The workspace, its members and invitations. Deleting, handing over and leaving need a session.
+	// The workspace, its members and invitations. Keys may read them (members: viewer+, invitations: admin+);
+	// everything that changes who may see the workspace (inviting, revoking an invitation, changing a role,
+	// removing, handing over), and deleting or leaving it, needs a session: a leaked key cannot give anyone access.
 	entry('GET /api/workspaces/:id',                                             atLeast('viewer'),            async (w) => ({ params: inWorkspace(w) })),
 	entry('PATCH /api/workspaces/:id',                                           atLeast('admin'),             async (w) => ({ params: inWorkspace(w), body: { description: 'edited by the matrix' } })),
 	entry('DELETE /api/workspaces/:id (a clone)',                                atLeast('owner', 'session'),  async (w) => ({ params: { id: await cloneWorkspace(w) } })),
@@ -304,16 +309,16 @@ const CASES: Case[] = [
 	entry('POST /api/workspaces/:id/leave (a clone)',                            atLeast('viewer', 'session'), async (w) => ({ params: { id: await cloneWorkspace(w) } }), { except: { owner: 409 } }),
 	entry('POST /api/workspaces/:id/transfer (a clone, to its admin)',           atLeast('owner', 'session'),  async (w) => ({ params: { id: await cloneWorkspace(w) }, body: { userId: w.users.admin.userId } })),
 	entry('GET /api/workspaces/:id/members',                                     atLeast('viewer'),            async (w) => ({ params: inWorkspace(w) })),
-	entry('PATCH /api/workspaces/:id/members/:userId (a viewer → editor)',       atLeast('admin'),             async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'viewer') }, body: { role: 'editor' } })),
-	entry('PATCH /api/workspaces/:id/members/:userId (a viewer → admin)',        atLeast('owner'),             async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'viewer') }, body: { role: 'admin' } })),
-	entry('PATCH /api/workspaces/:id/members/:userId (an admin → editor)',       atLeast('owner'),             async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'admin') }, body: { role: 'editor' } })),
-	entry('DELETE /api/workspaces/:id/members/:userId (an editor)',              atLeast('admin'),             async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'editor') } })),
-	entry('DELETE /api/workspaces/:id/members/:userId (an admin)',               atLeast('owner'),             async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'admin') } })),
+	entry('PATCH /api/workspaces/:id/members/:userId (a viewer → editor)',       atLeast('admin', 'session'),  async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'viewer') }, body: { role: 'editor' } })),
+	entry('PATCH /api/workspaces/:id/members/:userId (a viewer → admin)',        atLeast('owner', 'session'),  async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'viewer') }, body: { role: 'admin' } })),
+	entry('PATCH /api/workspaces/:id/members/:userId (an admin → editor)',       atLeast('owner', 'session'),  async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'admin') }, body: { role: 'editor' } })),
+	entry('DELETE /api/workspaces/:id/members/:userId (an editor)',              atLeast('admin', 'session'),  async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'editor') } })),
+	entry('DELETE /api/workspaces/:id/members/:userId (an admin)',               atLeast('owner', 'session'),  async (w) => ({ params: { ...inWorkspace(w), userId: await freshMember(w, 'admin') } })),
 	entry('GET /api/workspaces/:id/invitations',                                 atLeast('admin'),             async (w) => ({ params: inWorkspace(w), query: 'status=all' })),
-	entry('POST /api/workspaces/:id/invitations (as viewer)',                    atLeast('admin'),             async (w) => ({ params: inWorkspace(w), body: { email: randomEmail('invitee'), role: 'viewer' } }), CREATED),
-	entry('POST /api/workspaces/:id/invitations (as admin)',                     atLeast('owner'),             async (w) => ({ params: inWorkspace(w), body: { email: randomEmail('invitee'), role: 'admin' } }), CREATED),
-	entry('DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)',    atLeast('admin'),             async (w) => ({ params: { ...inWorkspace(w), invitationId: await freshInvitation(w, 'viewer') } })),
-	entry('DELETE /api/workspaces/:id/invitations/:invitationId (to admin)',     atLeast('owner'),             async (w) => ({ params: { ...inWorkspace(w), invitationId: await freshInvitation(w, 'admin') } })),
+	entry('POST /api/workspaces/:id/invitations (as viewer)',                    atLeast('admin', 'session'),  async (w) => ({ params: inWorkspace(w), body: { email: randomEmail('invitee'), role: 'viewer' } }), CREATED),
+	entry('POST /api/workspaces/:id/invitations (as admin)',                     atLeast('owner', 'session'),  async (w) => ({ params: inWorkspace(w), body: { email: randomEmail('invitee'), role: 'admin' } }), CREATED),
+	entry('DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)',    atLeast('admin', 'session'),  async (w) => ({ params: { ...inWorkspace(w), invitationId: await freshInvitation(w, 'viewer') } })),
+	entry('DELETE /api/workspaces/:id/invitations/:invitationId (to admin)',     atLeast('owner', 'session'),  async (w) => ({ params: { ...inWorkspace(w), invitationId: await freshInvitation(w, 'admin') } })),
 	entry('GET /api/workspaces/:id/experiments',                                 atLeast('viewer'),            async (w) => ({ params: inWorkspace(w), query: 'tag=matrix&sort=name' })),
 
 	// Experiments: the experiment's workspace decides; any key or session with the role may act (the SDK's path).
@@ -450,6 +455,26 @@ async function ownerToken(owner: User, expiresAt: number): Promise<string> {
 		.sign(localJwtSecret());
 }
 
+/**
+ * A key created through the API with a day to live, whose expiry has since passed (written into
+ * the database, as a day going by would leave it). Never used, so no process holds it verified.
+ */
+async function keyThatExpired(owner: User): Promise<string> {
+	const expiresAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
+	const created = await expectOk(
+		api('POST', '/api/api-keys', { token: owner.token, body: { name: 'expiring', expiresAt } }),
+		201,
+		'expiring key'
+	);
+	if (created.body.data.expires_at === null) throw new Error('the expiring key has no expiry');
+	await getDb()
+		.updateTable('api_keys')
+		.set({ expires_at: new Date(Date.now() - 60_000) })
+		.where('id', '=', created.body.data.id)
+		.execute();
+	return created.body.data.key;
+}
+
 async function expectOk<T>(result: Promise<ApiResult<T>>, status: number, what: string) {
 	const done = await result;
 	if (done.status !== status)
@@ -475,6 +500,7 @@ async function buildWorld(): Promise<World> {
 	const revoked = await createKey(owner.token);
 	await expectOk(api('GET', '/api/me', { apiKey: revoked.key }), 200, 'the key before revocation');
 	await expectOk(api('DELETE', `/api/api-keys/${revoked.id}`, { token: owner.token }), 200, 'revoke');
+	const expiredKey = await keyThatExpired(owner);
 	const now = Math.floor(Date.now() / 1000);
 	await expectOk(api('GET', '/api/me', { token: await ownerToken(owner, now + 600) }), 200, 'a live token');
 	const expiredJwt = await ownerToken(owner, now - 3600);
@@ -539,6 +565,7 @@ async function buildWorld(): Promise<World> {
 			anonymous: {},
 			badKey: { apiKey: badKey },
 			revokedKey: { apiKey: revoked.key },
+			expiredKey: { apiKey: expiredKey },
 			expiredJwt: { token: expiredJwt },
 			otherWorkspaceKey: { apiKey: otherWorkspaceKey.key },
 			nonMember: { token: nonMember.token },
@@ -570,53 +597,53 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 
 	it('generates exactly these expectations', () => {
 		expect(renderGrid()).toMatchInlineSnapshot(`
-			"                                                                    anonymous badKey revokedKey expiredJwt otherKey nonMember viewer editor admin owner viewerKey editorKey adminKey ownerKey
-			GET /api/health                                                           200    200        200        200      200       200    200    200   200   200       200       200      200      200
-			GET /api/config                                                           200    200        200        200      200       200    200    200   200   200       200       200      200      200
-			POST /api/auth/local                                                      200    200        200        200      200       200    200    200   200   200       200       200      200      200
-			GET /api/me                                                               401    401        401        401      200       200    200    200   200   200       200       200      200      200
-			GET /api/workspaces                                                       401    401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/workspaces                                                      401    401        401        401      403       201    201    201   201   201       403       403      403      403
-			POST /api/experiments/batch                                               401    401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			GET /api/api-keys                                                         401    401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/api-keys (unscoped)                                             401    401        401        401      403       201    201    201   201   201       403       403      403      403
-			POST /api/api-keys (scoped to the workspace)                              401    401        401        401      403       404    201    201   201   201       403       403      403      403
-			DELETE /api/api-keys/:id (own key)                                        401    401        401        401      403       200    200    200   200   200       403       403      403      403
-			DELETE /api/api-keys/:id (someone else’s key)                             401    401        401        401      403       404    404    404   404   404       403       403      403      403
-			GET /api/invitations                                                      401    401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/accept (addressed to the caller)                401    401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/accept (addressed to someone else)              401    401        401        401      403       404    404    404   404   404       403       403      403      403
-			POST /api/invitations/:id/decline (addressed to the caller)               401    401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/decline (addressed to someone else)             401    401        401        401      403       404    404    404   404   404       403       403      403      403
-			GET /api/workspaces/:id                                                   401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id                                                 401    401        401        401      403       404    403    403   200   200       403       403      200      200
-			DELETE /api/workspaces/:id (a clone)                                      401    401        401        401      403       404    403    403   403   200       403       403      403      403
-			POST /api/workspaces/:id/leave (a clone)                                  401    401        401        401      403       404    200    200   200   409       403       403      403      403
-			POST /api/workspaces/:id/transfer (a clone, to its admin)                 401    401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/members                                           401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id/members/:userId (a viewer → editor)             401    401        401        401      403       404    403    403   200   200       403       403      200      200
-			PATCH /api/workspaces/:id/members/:userId (a viewer → admin)              401    401        401        401      403       404    403    403   403   200       403       403      403      200
-			PATCH /api/workspaces/:id/members/:userId (an admin → editor)             401    401        401        401      403       404    403    403   403   200       403       403      403      200
-			DELETE /api/workspaces/:id/members/:userId (an editor)                    401    401        401        401      403       404    403    403   200   200       403       403      200      200
-			DELETE /api/workspaces/:id/members/:userId (an admin)                     401    401        401        401      403       404    403    403   403   200       403       403      403      200
-			GET /api/workspaces/:id/invitations                                       401    401        401        401      403       404    403    403   200   200       403       403      200      200
-			POST /api/workspaces/:id/invitations (as viewer)                          401    401        401        401      403       404    403    403   201   201       403       403      201      201
-			POST /api/workspaces/:id/invitations (as admin)                           401    401        401        401      403       404    403    403   403   201       403       403      403      201
-			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)          401    401        401        401      403       404    403    403   200   200       403       403      200      200
-			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)           401    401        401        401      403       404    403    403   403   200       403       403      403      200
-			GET /api/workspaces/:id/experiments                                       401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments                                                     401    401        401        401      403       404    403    201   201   201       403       201      201      201
-			GET /api/experiments/:id                                                  401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/experiments/:id                                                401    401        401        401      403       404    403    200   200   200       403       200      200      200
-			DELETE /api/experiments/:id (a fresh one)                                 401    401        401        401      403       404    403    200   200   200       403       200      200      200
-			POST /api/experiments/:id/logs                                            401    401        401        401      403       404    403    201   201   201       403       201      201      201
-			POST /api/experiments/:id/logs/batch                                      401    401        401        401      403       404    403    201   201   201       403       201      201      201
-			GET /api/experiments/:id/metrics                                          401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/results                                          401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/export.csv                                       401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/references                                       401    401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments/:id/references (to a fresh one)                     401    401        401        401      403       404    403    201   201   201       403       201      201      201
-			DELETE /api/experiments/:id/references/:referencedId (a fresh link)       401    401        401        401      403       404    403    200   200   200       403       200      200      200"
+			"                                                                    anonymous badKey revokedKey expiredKey expiredJwt otherKey nonMember viewer editor admin owner viewerKey editorKey adminKey ownerKey
+			GET /api/health                                                           200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
+			GET /api/config                                                           200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
+			POST /api/auth/local                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
+			GET /api/me                                                               401    401        401        401        401      200       200    200    200   200   200       200       200      200      200
+			GET /api/workspaces                                                       401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			POST /api/workspaces                                                      401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
+			POST /api/experiments/batch                                               401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			GET /api/api-keys                                                         401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/api-keys (unscoped)                                             401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
+			POST /api/api-keys (scoped to the workspace)                              401    401        401        401        401      403       404    201    201   201   201       403       403      403      403
+			DELETE /api/api-keys/:id (own key)                                        401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			DELETE /api/api-keys/:id (someone else’s key)                             401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
+			GET /api/invitations                                                      401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/invitations/:id/accept (addressed to the caller)                401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/invitations/:id/accept (addressed to someone else)              401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
+			POST /api/invitations/:id/decline (addressed to the caller)               401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/invitations/:id/decline (addressed to someone else)             401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
+			GET /api/workspaces/:id                                                   401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/workspaces/:id                                                 401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
+			DELETE /api/workspaces/:id (a clone)                                      401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			POST /api/workspaces/:id/leave (a clone)                                  401    401        401        401        401      403       404    200    200   200   409       403       403      403      403
+			POST /api/workspaces/:id/transfer (a clone, to its admin)                 401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			GET /api/workspaces/:id/members                                           401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/workspaces/:id/members/:userId (a viewer → editor)             401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
+			PATCH /api/workspaces/:id/members/:userId (a viewer → admin)              401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			PATCH /api/workspaces/:id/members/:userId (an admin → editor)             401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			DELETE /api/workspaces/:id/members/:userId (an editor)                    401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
+			DELETE /api/workspaces/:id/members/:userId (an admin)                     401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			GET /api/workspaces/:id/invitations                                       401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
+			POST /api/workspaces/:id/invitations (as viewer)                          401    401        401        401        401      403       404    403    403   201   201       403       403      403      403
+			POST /api/workspaces/:id/invitations (as admin)                           401    401        401        401        401      403       404    403    403   403   201       403       403      403      403
+			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)          401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
+			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)           401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			GET /api/workspaces/:id/experiments                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/experiments                                                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			GET /api/experiments/:id                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/experiments/:id                                                401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			DELETE /api/experiments/:id (a fresh one)                                 401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			POST /api/experiments/:id/logs                                            401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			POST /api/experiments/:id/logs/batch                                      401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			GET /api/experiments/:id/metrics                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/experiments/:id/results                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/experiments/:id/export.csv                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/experiments/:id/references                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/experiments/:id/references (to a fresh one)                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			DELETE /api/experiments/:id/references/:referencedId (a fresh link)       401    401        401        401        401      403       404    403    200   200   200       403       200      200      200"
 		`);
 	});
 

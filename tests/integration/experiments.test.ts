@@ -659,7 +659,9 @@ describe('listing a workspace’s experiments', () => {
 			lastValue: 0.1
 		});
 		await insertResult(second.id, 'acc', 0.8);
-		const page = await api('GET', url(user.personalWorkspaceId, { sort: 'name' }), { token: user.token });
+		const page = await api('GET', url(user.personalWorkspaceId, { sort: 'name', metrics: 'loss' }), {
+			token: user.token
+		});
 		const [one, two] = page.body.data.items;
 		expect(one.metrics).toEqual([
 			{ name: 'loss', count: 3, first_step: 0, last_step: 2, min: 0.2, max: 0.9, last: 0.2 }
@@ -920,7 +922,7 @@ describe('batch read (compare)', () => {
 		await insertResult(z.id, 'acc', 0.99);
 		const result = await api('POST', '/api/experiments/batch', {
 			token: alice.token,
-			body: { ids: [z.id, randomUUID(), x.id, hidden.id, y.id.toUpperCase(), z.id] }
+			body: { ids: [z.id, randomUUID(), x.id, hidden.id, y.id.toUpperCase(), z.id], metrics: ['loss'] }
 		});
 		expect(result.status).toBe(200);
 		expect(result.body.data.map((e: { name: string }) => e.name)).toEqual(['z', 'x', 'y']);

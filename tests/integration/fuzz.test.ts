@@ -8,11 +8,28 @@
  * exactly as they were. `TORA_FUZZ_RUNS` sets the cases per route (default 100); a failure prints
  * fast-check's seed and the shrunk request, and `TORA_FUZZ_SEED` replays it.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorEnvelope } from '../../functions/_lib/contracts/common.ts';
+import { Tag } from '../../functions/_lib/contracts/experiments.ts';
+import { checkLabel } from '../../sdk/ts/src/validation.ts';
 import { functionsDir } from '../../server/paths.ts';
 import { loadRoutes } from '../../server/routes.ts';
-import { contractViolation, requestArbitrary, type FuzzRequest } from '../support/fuzz-inputs.ts';
+import { createStaticHandler } from '../../server/static-files.ts';
+import {
+	contractViolation,
+	foreignHost,
+	hostileSitePath,
+	labelControlCharacter,
+	labelLikeText,
+	localHost,
+	requestArbitrary,
+	type FuzzRequest
+} from '../support/fuzz-inputs.ts';
 import {
 	buildFuzzWorld,
 	startInProcessServer,
@@ -228,5 +245,126 @@ describe('limits', () => {
 		const page = await call('GET', list);
 		expect(page.status).toBe(200);
 		expect(page.body.data.items.length).toBeLessThanOrEqual(50);
+	});
+});
+
+describe('hosts, site paths and labels', () => {
+	/** node:http, because fetch will not send a Host header of our choosing or a path as written. */
+	const raw = (origin: string, path: string, host?: string) =>
+		new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+			const { hostname, port } = new URL(origin);
+			const req = request({ host: hostname, port, path, headers: host ? { host } : {} }, (res) => {
+				let text = '';
+				res.setEncoding('utf8');
+				res.on('data', (chunk) => (text += chunk));
+				res.on('end', () =>
+					resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), text })
+				);
+			});
+			req.on('error', reject);
+			req.end();
+		});
+
+	it('refuses every foreign Host in local mode (403 envelope), and answers loopback names and IPs', async () => {
+		await fc.assert(
+			fc.asyncProperty(foreignHost, localHost, async (foreign, local) => {
+				const refused = await raw(server.origin, '/api/health', foreign);
+				// Node's own parser answers a Host it cannot read with a bare 400 before any handler runs.
+				if (refused.status !== 400) {
+					expect(refused.status, foreign).toBe(403);
+					expect(ErrorEnvelope.parse(JSON.parse(refused.text)).error.code).toBe('FORBIDDEN');
+				}
+				expect((await raw(server.origin, '/api/health', local)).status, local).toBe(200);
+			}),
+			{ numRuns: RUNS, seed: SEED, endOnFailure: true }
+		);
+	});
+
+	it('never serves Netlify config files or anything outside the site, however the path is spelled', async () => {
+		const parent = mkdtempSync(join(tmpdir(), 'tora-fuzz-site-'));
+		writeFileSync(join(parent, 'package.json'), 'OUTSIDE-THE-SITE');
+		const root = join(parent, 'site');
+		mkdirSync(root);
+		writeFileSync(join(root, 'index.html'), 'landing');
+		writeFileSync(join(root, '200.html'), 'spa');
+		writeFileSync(join(root, '_headers'), 'HEADERS-FILE');
+		writeFileSync(join(root, '_redirects'), 'REDIRECTS-FILE');
+		const site = await startInProcessServer({ routes: [], site: createStaticHandler(root) });
+		try {
+			await fc.assert(
+				fc.asyncProperty(
+					fc.tuple(hostileSitePath, fc.constantFrom('', 'package.json', '_headers')),
+					async ([path, tail]) => {
+						const answer = await raw(site.origin, path + tail);
+						expect(answer.status, path + tail).toBeLessThan(500);
+						expect(answer.text, path + tail).not.toMatch(/HEADERS-FILE|REDIRECTS-FILE|OUTSIDE-THE-SITE/);
+					}
+				),
+				{ numRuns: RUNS * 5, seed: SEED, endOnFailure: true }
+			);
+		} finally {
+			await site.close();
+		}
+	});
+
+	it('refuses a control character anywhere inside any label with a 400 naming the field', async () => {
+		const targets: [string, (label: string) => { target: string; body: unknown; field: string }][] = [
+			['experiment name', (label) => ({ target: '/api/experiments', body: { name: label }, field: 'name' })],
+			[
+				'tag',
+				(label) => ({ target: '/api/experiments', body: { name: 'x', tags: [label] }, field: 'tags.0' })
+			],
+			[
+				'hyperparameter key',
+				(label) => ({
+					target: '/api/experiments',
+					body: { name: 'x', hyperparams: [{ key: label, value: 1 }] },
+					field: 'hyperparams.0.key'
+				})
+			],
+			['workspace name', (label) => ({ target: '/api/workspaces', body: { name: label }, field: 'name' })],
+			['API key name', (label) => ({ target: '/api/api-keys', body: { name: label }, field: 'name' })]
+		];
+		await fc.assert(
+			fc.asyncProperty(
+				fc.constantFrom(...targets),
+				labelLikeText,
+				labelControlCharacter,
+				labelLikeText,
+				async ([, build], before, control, after) => {
+					// Letters at both ends: trim() must not be what removes the character.
+					const { target, body, field } = build(`a${before}${control}${after}b`);
+					const request: FuzzRequest = {
+						method: 'POST',
+						target,
+						headers: { authorization: `Bearer ${world.ownerToken}`, 'content-type': 'application/json' },
+						body: new TextEncoder().encode(JSON.stringify(body)),
+						label: `POST ${target} ${JSON.stringify(body)}`
+					};
+					const { response, text } = await send(request);
+					expect(response.status, request.label).toBe(400);
+					expect(Object.keys(JSON.parse(text).error.fields ?? {}), request.label).toContain(field);
+				}
+			),
+			{ numRuns: RUNS, seed: SEED, endOnFailure: true }
+		);
+	});
+
+	it("agrees with the TypeScript SDK's local label check on every string", () => {
+		fc.assert(
+			fc.property(labelLikeText, (text) => {
+				const trimmed = text.trim();
+				// Emptiness, length and lone surrogates are checked elsewhere; this is about the characters.
+				fc.pre(trimmed.length > 0 && [...trimmed].length <= 50 && !/[\uD800-\uDFFF]/u.test(trimmed));
+				let sdkAccepts = true;
+				try {
+					checkLabel('tags', 'tag', text);
+				} catch {
+					sdkAccepts = false;
+				}
+				expect(sdkAccepts, JSON.stringify(text)).toBe(Tag.safeParse(text).success);
+			}),
+			{ numRuns: RUNS * 20, seed: SEED }
+		);
 	});
 });

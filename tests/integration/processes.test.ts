@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,5 +101,23 @@ describe('npm run dev:netlify', () => {
 		});
 		expect(session.status).toBe(200);
 		expectApiSecurityHeaders(session);
+
+		// A page on another name that resolves to this machine (DNS rebinding) cannot sign in: the
+		// functions check the Host themselves here (server/host-allowlist.ts).
+		const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+			const req = httpRequest(
+				`${origin}/api/auth/local`,
+				{ method: 'POST', headers: { host: `evil.example:${port}`, 'content-type': 'application/json' } },
+				(res) => {
+					let body = '';
+					res.on('data', (chunk) => (body += chunk));
+					res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+				}
+			);
+			req.on('error', reject);
+			req.end(JSON.stringify({ email: 'victim@example.test' }));
+		});
+		expect(rebound.status).toBe(403);
+		expect(JSON.parse(rebound.body)).toMatchObject({ status: 403, error: { code: 'FORBIDDEN' } });
 	}, 300_000);
 });

@@ -139,13 +139,19 @@ describe('security headers on the single server', () => {
 				req.on('error', reject);
 				req.end();
 			});
-		for (const path of ['/api/health', '/']) {
-			expect(await hsts(path, { 'x-forwarded-proto': 'https', host: 'tora.example.com' })).toMatch(
-				/^max-age=\d{8,}; includeSubDomains$/
-			);
-			expect(await hsts(path, { host: 'tora.example.com' })).toBeUndefined();
-			expect(await hsts(path, { 'x-forwarded-proto': 'https', host: 'localhost:1' })).toBeUndefined();
-			expect(await hsts(path, { 'x-forwarded-proto': 'https', host: '127.0.0.1:1' })).toBeUndefined();
+		// Local mode answers only hosts it was told about (server/host-allowlist.ts).
+		process.env.TORA_ALLOWED_HOSTS = 'tora.example.com';
+		try {
+			for (const path of ['/api/health', '/']) {
+				expect(await hsts(path, { 'x-forwarded-proto': 'https', host: 'tora.example.com' })).toMatch(
+					/^max-age=\d{8,}; includeSubDomains$/
+				);
+				expect(await hsts(path, { host: 'tora.example.com' })).toBeUndefined();
+				expect(await hsts(path, { 'x-forwarded-proto': 'https', host: 'localhost:1' })).toBeUndefined();
+				expect(await hsts(path, { 'x-forwarded-proto': 'https', host: '127.0.0.1:1' })).toBeUndefined();
+			}
+		} finally {
+			delete process.env.TORA_ALLOWED_HOSTS;
 		}
 	});
 });

@@ -167,6 +167,11 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 		'\u202e',
 		'\t\n',
 		'\u0007bell',
+		'\u001b]0;pwned\u0007',
+		'\u001b]52;c;cm0gLXJmIH4=\u0007',
+		'\u001b]8;;http://evil.example\u001b\\link',
+		'red\u009b31m',
+		'two\u2028lines',
 		'<script>alert(1)</script>',
 		"'; drop table experiments; --",
 		'${7*7}',
@@ -564,3 +569,91 @@ export function contractViolation(method: string, response: Response, text: stri
 	}
 	return undefined;
 }
+
+/** With or without a port, as a Host header carries it. */
+const withPort = (host: fc.Arbitrary<string>) =>
+	fc
+		.tuple(host, fc.option(fc.integer({ min: 1, max: 65_535 })))
+		.map(([name, port]) => (port === null ? name : `${name}:${port}`));
+
+/** Host headers of names local mode was never told about: what a DNS-rebinding page sends. */
+export const foreignHost: fc.Arbitrary<string> = withPort(
+	fc.oneof(
+		fc.domain().filter((name) => name !== 'localhost' && !name.endsWith('.localhost')),
+		fc.constantFrom(
+			'localhost.evil.example',
+			'127.0.0.1.nip.io',
+			'evil.example@localhost',
+			'localhost@evil.example',
+			'2130706433',
+			'0x7f000001',
+			'999.0.0.1',
+			'[::1]evil',
+			'local_host'
+		)
+	)
+);
+
+/** Host headers local mode answers: loopback names and IP address literals. */
+export const localHost: fc.Arbitrary<string> = withPort(
+	fc.oneof(
+		fc.constant('localhost'),
+		fc.domain().map((name) => `${name}.localhost`),
+		fc.ipV4(),
+		fc.ipV6().map((ip) => `[${ip}]`)
+	)
+);
+
+/**
+ * Site paths built from pieces that change what a path names once decoded: encoded and doubled
+ * slashes, dot segments in every spelling, backslashes, NUL, double encoding — around the names of
+ * the files Netlify reads and never serves.
+ */
+const SITE_PATH_PIECES = [
+	'_headers',
+	'_redirects',
+	'_HEADERS',
+	'%5fheaders',
+	'%5Fredirects',
+	'x',
+	'.',
+	'..',
+	'%2e',
+	'%2e%2e',
+	'%2E.',
+	'%2f',
+	'%2F',
+	'%5c',
+	'\\',
+	'%00',
+	'%252f',
+	'%255f',
+	'%25',
+	'%',
+	''
+];
+export const hostileSitePath: fc.Arbitrary<string> = fc
+	.array(fc.tuple(fc.constantFrom(...SITE_PATH_PIECES), fc.constantFrom('/', '')), {
+		minLength: 1,
+		maxLength: 6
+	})
+	.map((pieces) => `/${pieces.map(([piece, separator]) => piece + separator).join('')}`);
+
+/** Every character a one-line label must not contain (C0, DEL, C1, line separators, bidi controls). */
+export const labelControlCharacter: fc.Arbitrary<string> = fc
+	.oneof(
+		fc.integer({ min: 0x00, max: 0x1f }),
+		fc.integer({ min: 0x7f, max: 0x9f }),
+		fc.constantFrom(0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069)
+	)
+	.map((code) => String.fromCharCode(code));
+
+/** Short strings dense in the characters the label rules and `trim()` care about. */
+export const labelLikeText: fc.Arbitrary<string> = fc.string({
+	unit: fc.oneof(
+		labelControlCharacter,
+		fc.constantFrom(' ', '\u00a0', '\ufeff', '\u200f', 'a', 'é', '🚀', 'ﺏ'),
+		fc.string({ minLength: 1, maxLength: 1 })
+	),
+	maxLength: 12
+});

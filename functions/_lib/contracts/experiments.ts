@@ -1,5 +1,15 @@
 import * as z from 'zod';
-import { Uuid } from './common.ts';
+import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, Uuid } from './common.ts';
+import { MetricName, metricNameList } from './logs.ts';
+
+/**
+ * Bounds on what one row of a list (workspace list, batch) carries: summaries only of the metrics
+ * asked for, and the first results by name. Counts tell how many there are in all.
+ */
+export const MAX_LIST_METRICS = 50;
+export const MAX_LIST_RESULTS = 100;
+/** Names in a list page's `metric_names` (for column pickers): the first ones by name. */
+export const MAX_LIST_METRIC_NAMES = 200;
 
 /** Ids compared as strings (a scoped key's workspace, self-references) must share one spelling. */
 const Id = Uuid.transform((id) => id.toLowerCase());
@@ -11,8 +21,6 @@ const Id = Uuid.transform((id) => id.toLowerCase());
 const codePoints = (value: string) => [...value].length;
 const atMost = (max: number) => (value: string) => codePoints(value) <= max;
 
-/** Control characters never belong in a one-line label; a lone surrogate is not text at all. */
-const LABEL_FORBIDDEN = /[\p{Cc}\uD800-\uDFFF]/u;
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 /** Free text may hold newlines and tabs, but Postgres text and jsonb cannot hold NUL. */
 const storableText = (value: string) => !value.includes('\u0000') && !UNPAIRED_SURROGATE.test(value);
@@ -23,7 +31,13 @@ function label(max: number) {
 		.trim()
 		.min(1, { error: 'must not be empty' })
 		.refine(atMost(max), { error: `must be at most ${max} characters` })
-		.refine((value) => !LABEL_FORBIDDEN.test(value), { error: 'must not contain control characters' });
+		.refine(isOneLineText, { error: oneLineTextError })
+		.refine((value) => !UNPAIRED_SURROGATE.test(value), { error: 'must not contain unpaired surrogates' });
+}
+
+/** Descriptions and hyperparameter values: free text, but no escape sequences for a terminal. */
+function prose(max: number) {
+	return text(max).refine(isMultiLineText, { error: multiLineTextError });
 }
 
 function text(max: number) {
@@ -38,12 +52,12 @@ function text(max: number) {
 export const ExperimentName = label(255);
 
 /** `null` clears the description, as an empty string does. */
-export const ExperimentDescription = text(10_000)
+export const ExperimentDescription = prose(10_000)
 	.nullable()
 	.transform((value) => value ?? '');
 
 /** JSON has no NaN or Infinity, and zod's number rejects them as well. */
-export const HyperparamValue = z.union([text(1000), z.number(), z.boolean()], {
+export const HyperparamValue = z.union([prose(1000), z.number(), z.boolean()], {
 	error: 'must be a string (at most 1000 characters), a finite number or a boolean'
 });
 export type HyperparamValue = z.infer<typeof HyperparamValue>;
@@ -108,13 +122,18 @@ export const UpdateExperimentBody = z
 	});
 export type UpdateExperimentBody = z.infer<typeof UpdateExperimentBody>;
 
-/** `POST /api/experiments/batch` body (the compare view). */
+/** `POST /api/experiments/batch` body (the compare view); `metrics`: summaries to include. */
 export const ExperimentBatchBody = z.strictObject({
 	ids: z
 		.array(Id)
 		.min(1, { error: 'must have at least 1 id' })
 		.max(100, { error: 'must have at most 100 ids' })
-		.transform((ids) => [...new Set(ids)])
+		.transform((ids) => [...new Set(ids)]),
+	metrics: z
+		.array(MetricName, { error: 'must be a list of metric names' })
+		.max(MAX_LIST_METRICS, { error: `must have at most ${MAX_LIST_METRICS} names` })
+		.transform((names) => [...new Set(names)])
+		.default([])
 });
 export type ExperimentBatchBody = z.infer<typeof ExperimentBatchBody>;
 
@@ -195,7 +214,8 @@ export const ListExperimentsQuery = z
 			.optional(),
 		status: ExperimentStatus.optional(),
 		sort: ExperimentSort.default('created'),
-		order: SortOrder.optional()
+		order: SortOrder.optional(),
+		metrics: metricNameList(MAX_LIST_METRICS).default([])
 	})
 	.transform(({ cursor, ...query }, ctx) => {
 		const order = query.order ?? (query.sort === 'name' ? 'asc' : 'desc');
@@ -246,13 +266,24 @@ export const Experiment = z.object({
 	created_at: z.string(),
 	updated_at: z.string(),
 	url: z.string(),
+	/** Lists: only the summaries asked for; single reads: all. */
 	metrics: z.array(MetricSummary),
-	results: z.array(ResultValue)
+	/** Lists: the first MAX_LIST_RESULTS by name; single reads: all. */
+	results: z.array(ResultValue),
+	metric_count: z.number().int(),
+	result_count: z.number().int()
 });
 export type Experiment = z.infer<typeof Experiment>;
 
-/** `GET /api/workspaces/:id/experiments` response data. */
-export const ExperimentPage = z.object({ items: z.array(Experiment), next_cursor: z.string().nullable() });
+/**
+ * `GET /api/workspaces/:id/experiments` response data. `metric_names`: the first names (sorted)
+ * among the page's experiments, so a client can offer metric columns without every summary.
+ */
+export const ExperimentPage = z.object({
+	items: z.array(Experiment),
+	next_cursor: z.string().nullable(),
+	metric_names: z.array(z.string())
+});
 export type ExperimentPage = z.infer<typeof ExperimentPage>;
 
 /** Enough to show and link another experiment (references). */

@@ -6,6 +6,15 @@ export const METRIC_NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
 export const MAX_BATCH_ENTRIES = 10_000;
 export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 export const MAX_METADATA_BYTES = 10 * 1024;
+/**
+ * Distinct metrics one experiment may hold. Every series costs a summary row, rollups and chart
+ * space; a script that logs a new name per step would otherwise grow an experiment without end.
+ */
+export const MAX_SERIES_PER_EXPERIMENT = 10_000;
+/** Series per metrics read (and its default page size): the rest is read page by page. */
+export const MAX_SERIES_PER_READ = 100;
+/** Metric names one request may name (`names` of a metrics read). */
+export const MAX_NAMES_PER_READ = 100;
 
 export const MetricName = z
 	.string({ error: 'must be a string' })
@@ -76,16 +85,27 @@ export const LogBatchResult = z.object({
 });
 export type LogBatchResult = z.infer<typeof LogBatchResult>;
 
-const Names = z
-	.union([z.string(), z.array(z.string())])
+/**
+ * Metric names in a query string: comma-separated, repeated, or both; duplicates dropped. The
+ * result is `undefined` only when the parameter is absent (an empty value names none).
+ */
+export function metricNameList(max: number) {
+	return z
+		.union([z.string(), z.array(z.string())])
+		.transform((value) => [
+			...new Set(
+				[value]
+					.flat()
+					.flatMap((part) => part.split(','))
+					.filter(Boolean)
+			)
+		])
+		.pipe(z.array(MetricName).max(max, { error: `at most ${max} metrics per request` }));
+}
+
+const Names = metricNameList(MAX_NAMES_PER_READ)
 	.optional()
-	.transform((value) =>
-		[value ?? []]
-			.flat()
-			.flatMap((part) => part.split(','))
-			.filter(Boolean)
-	)
-	.pipe(z.array(MetricName).max(100, { error: 'at most 100 metrics per request' }));
+	.transform((names) => names ?? []);
 
 const Step = z.coerce
 	.number({ error: 'must be a step number' })
@@ -105,7 +125,14 @@ export const SeriesQuery = z
 			.default(1000),
 		from: Step.optional(),
 		to: Step.optional(),
-		after: z.string().max(20_000).optional()
+		after: z.string().max(20_000).optional(),
+		limit: z.coerce
+			.number({ error: 'must be a number' })
+			.int({ error: 'must be an integer' })
+			.min(1, { error: 'must be at least 1' })
+			.max(MAX_SERIES_PER_READ, { error: `must be at most ${MAX_SERIES_PER_READ}` })
+			.default(MAX_SERIES_PER_READ),
+		start_after: MetricName.optional()
 	})
 	.refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
 		error: 'from must not be after to',
@@ -143,8 +170,12 @@ export interface BucketedSeries extends Omit<RawSeries, 'resolution' | 'steps' |
 
 export interface SeriesRead {
 	series: Array<RawSeries | BucketedSeries>;
-	/** Pass as `after` to get only points past those returned (live polling). */
+	/** Pass as `after` (with the same page) to get only points past those returned (live polling). */
 	cursor: string;
+	/** Pass as `start_after` for the next page of series; null on the last page. */
+	next_start_after: string | null;
+	/** Every series of the experiment, on any page: a change means series were added. */
+	series_count: number;
 }
 
 export const ExportQuery = z.object({

@@ -1,5 +1,14 @@
 import * as z from 'zod';
-import { isStorableText, STORABLE_TEXT_ERROR, Uuid, WorkspaceRole } from './common.ts';
+import {
+	isMultiLineText,
+	isOneLineText,
+	isStorableText,
+	multiLineTextError,
+	oneLineTextError,
+	STORABLE_TEXT_ERROR,
+	Uuid,
+	WorkspaceRole
+} from './common.ts';
 
 /**
  * Lengths are counted in characters (code points), as Postgres' `char_length` counts them, so an
@@ -11,10 +20,14 @@ const maxChars = (max: number) =>
 		.refine((value) => [...value].length <= max, { error: `must be at most ${max} characters` })
 		.refine(isStorableText, { error: STORABLE_TEXT_ERROR });
 
-export const WorkspaceName = z.string().trim().min(1, { error: 'must not be empty' }).pipe(maxChars(255));
+export const WorkspaceName = z
+	.string()
+	.trim()
+	.min(1, { error: 'must not be empty' })
+	.pipe(maxChars(255).refine(isOneLineText, { error: oneLineTextError }));
 
 /** Stored verbatim (leading spaces can matter in Markdown); `null` means none. */
-export const WorkspaceDescription = maxChars(2000);
+export const WorkspaceDescription = maxChars(2000).refine(isMultiLineText, { error: multiLineTextError });
 
 /** `POST /api/workspaces` body. The Python SDK always sends `description`, possibly `null`. */
 export const CreateWorkspaceBody = z.strictObject({

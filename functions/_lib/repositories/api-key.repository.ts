@@ -9,6 +9,7 @@ export interface ApiKeySummary {
 	created_at: Date;
 	last_used_at: Date | null;
 	revoked_at: Date | null;
+	expires_at: Date | null;
 }
 
 const summaryColumns = [
@@ -18,12 +19,13 @@ const summaryColumns = [
 	'workspace_id',
 	'created_at',
 	'last_used_at',
-	'revoked_at'
+	'revoked_at',
+	'expires_at'
 ] as const;
 
 export async function createApiKey(
 	db: Db,
-	input: { userId: string; name: string; workspaceId: string | null }
+	input: { userId: string; name: string; workspaceId: string | null; expiresAt: Date | null }
 ): Promise<ApiKeySummary & { key: string }> {
 	const { key, prefix, hash } = generateApiKey();
 	const row = await db
@@ -33,7 +35,8 @@ export async function createApiKey(
 			workspace_id: input.workspaceId,
 			name: input.name,
 			prefix,
-			key_hash: hash
+			key_hash: hash,
+			expires_at: input.expiresAt
 		})
 		.returning(summaryColumns)
 		.executeTakeFirstOrThrow();
@@ -78,6 +81,8 @@ export interface ApiKeyOwner {
 	email: string;
 	workspaceId: string | null;
 	revoked: boolean;
+	/** Null: the key never expires. */
+	expiresAt: Date | null;
 	lastUsedAt: Date | null;
 }
 
@@ -85,7 +90,15 @@ async function findApiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyOwner | und
 	const row = await db
 		.selectFrom('api_keys as k')
 		.innerJoin('profiles as p', 'p.id', 'k.user_id')
-		.select(['k.id', 'k.user_id', 'p.email', 'k.workspace_id', 'k.revoked_at', 'k.last_used_at'])
+		.select([
+			'k.id',
+			'k.user_id',
+			'p.email',
+			'k.workspace_id',
+			'k.revoked_at',
+			'k.expires_at',
+			'k.last_used_at'
+		])
 		.where('k.key_hash', '=', hash)
 		.executeTakeFirst();
 	if (!row) return undefined;
@@ -95,6 +108,7 @@ async function findApiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyOwner | und
 		email: row.email,
 		workspaceId: row.workspace_id,
 		revoked: row.revoked_at !== null,
+		expiresAt: row.expires_at,
 		lastUsedAt: row.last_used_at
 	};
 }
@@ -105,10 +119,11 @@ async function findApiKeyByHash(db: Db, hash: Buffer): Promise<ApiKeyOwner | und
  * process (another Netlify function instance) may accept a revoked key until its entry expires,
  * so the TTL bounds how long a revocation takes to reach everywhere. Unknown keys are never
  * cached, so a new key works immediately. Least recently used entries go first beyond the cap.
+ * An entry never outlives its key's expiry (and the caller checks the expiry on every use too).
  */
 export const API_KEY_CACHE_TTL_MS = 10_000;
 const API_KEY_CACHE_MAX = 10_000;
-const keyCache = new Map<string, { owner: ApiKeyOwner; expiresAt: number }>();
+const keyCache = new Map<string, { owner: ApiKeyOwner; staleAt: number }>();
 /** Bumped by every revocation, so a lookup that raced one does not cache what it read before it. */
 let revocations = 0;
 
@@ -116,7 +131,7 @@ export async function findApiKey(db: Db, hash: Buffer): Promise<ApiKeyOwner | un
 	const cacheKey = hash.toString('base64');
 	const cached = keyCache.get(cacheKey);
 	const now = Date.now();
-	if (cached && cached.expiresAt > now) {
+	if (cached && cached.staleAt > now) {
 		// Re-inserting moves the entry to the end of the Map's order: most recently used.
 		keyCache.delete(cacheKey);
 		keyCache.set(cacheKey, cached);
@@ -127,7 +142,8 @@ export async function findApiKey(db: Db, hash: Buffer): Promise<ApiKeyOwner | un
 	const owner = await findApiKeyByHash(db, hash);
 	if (owner && !owner.revoked && generation === revocations) {
 		if (keyCache.size >= API_KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
-		keyCache.set(cacheKey, { owner, expiresAt: now + API_KEY_CACHE_TTL_MS });
+		const keyExpiry = owner.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+		keyCache.set(cacheKey, { owner, staleAt: Math.min(now + API_KEY_CACHE_TTL_MS, keyExpiry) });
 	}
 	return owner;
 }

@@ -2,6 +2,8 @@ import { sql, type Selectable, type SqlBool } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import {
 	encodeExperimentCursor,
+	MAX_LIST_METRIC_NAMES,
+	MAX_LIST_RESULTS,
 	type Experiment,
 	type ExperimentCursor,
 	type ExperimentPage,
@@ -29,13 +31,26 @@ const summaryColumns = ['e.id', 'e.name', 'e.status', 'e.workspace_id'] as const
 
 const experimentUrl = (origin: string, id: string) => `${origin}/experiments/${id}`;
 
+/** What an experiment carries besides its own row: summaries, results and how many there are. */
+interface Carried {
+	metrics: MetricSummary[];
+	results: ResultValue[];
+	metricCount: number;
+	resultCount: number;
+}
+
+const NOTHING_CARRIED: Carried = { metrics: [], results: [], metricCount: 0, resultCount: 0 };
+
+/** Everything an experiment has (single reads): the counts are the lists' lengths. */
+const everything = (metrics: MetricSummary[], results: ResultValue[]): Carried => ({
+	metrics,
+	results,
+	metricCount: metrics.length,
+	resultCount: results.length
+});
+
 /** The one place a stored experiment becomes its API shape. */
-function toExperiment(
-	row: ExperimentRow,
-	origin: string,
-	metrics: MetricSummary[] = [],
-	results: ResultValue[] = []
-): Experiment {
+function toExperiment(row: ExperimentRow, origin: string, carried: Carried = NOTHING_CARRIED): Experiment {
 	return {
 		id: row.id,
 		name: row.name,
@@ -48,8 +63,10 @@ function toExperiment(
 		created_at: row.created_at.toISOString(),
 		updated_at: row.updated_at.toISOString(),
 		url: experimentUrl(origin, row.id),
-		metrics,
-		results
+		metrics: carried.metrics,
+		results: carried.results,
+		metric_count: carried.metricCount,
+		result_count: carried.resultCount
 	};
 }
 
@@ -64,59 +81,157 @@ function toSummary(row: Pick<ExperimentRow, 'id' | 'name' | 'status' | 'workspac
 	return summary;
 }
 
+const toMetricSummary = (s: {
+	name: string;
+	point_count: number;
+	first_step: number | null;
+	last_step: number | null;
+	min_value: number | null;
+	max_value: number | null;
+	last_value: number | null;
+}): MetricSummary => ({
+	name: s.name,
+	count: s.point_count,
+	first_step: s.first_step,
+	last_step: s.last_step,
+	min: s.min_value,
+	max: s.max_value,
+	last: s.last_value
+});
+
+const toResultValue = (r: { name: string; value: number; logged_at: Date }): ResultValue => ({
+	name: r.name,
+	value: r.value,
+	logged_at: r.logged_at.toISOString()
+});
+
+/** A Postgres array literal of ids (UUIDs need no quoting), sent as one text parameter. */
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
+
+/** `rows` grouped by their experiment id, each group in the rows' order. */
+function groupByExperiment<R extends { experiment_id: string }, T>(rows: R[], map: (row: R) => T) {
+	const groups = new Map<string, T[]>();
+	for (const row of rows) {
+		const group = groups.get(row.experiment_id);
+		if (group) group.push(map(row));
+		else groups.set(row.experiment_id, [map(row)]);
+	}
+	return groups;
+}
+
 /**
- * Rows → experiments with their metric summaries and results: two set-wise queries for any
- * number of rows, never one per row.
+ * Rows → experiments with everything they hold (the single-experiment reads): two set-wise
+ * queries, never one per row.
  */
 async function withSummaries(db: Db, rows: ExperimentRow[], origin: string): Promise<Experiment[]> {
 	if (rows.length === 0) return [];
 	const ids = rows.map((row) => row.id);
-	const series = await db
-		.selectFrom('metric_series')
-		.select([
-			'experiment_id',
-			'name',
-			'point_count',
-			'first_step',
-			'last_step',
-			'min_value',
-			'max_value',
-			'last_value'
-		])
-		.where('experiment_id', 'in', ids)
-		.orderBy('experiment_id')
-		.orderBy('name')
-		.execute();
-	const results = await db
-		.selectFrom('results')
-		.select(['experiment_id', 'name', 'value', 'logged_at'])
-		.where('experiment_id', 'in', ids)
-		.orderBy('experiment_id')
-		.orderBy('name')
-		.execute();
-	const metricsById = new Map<string, MetricSummary[]>();
-	for (const s of series) {
-		const list = metricsById.get(s.experiment_id) ?? [];
-		list.push({
-			name: s.name,
-			count: s.point_count,
-			first_step: s.first_step,
-			last_step: s.last_step,
-			min: s.min_value,
-			max: s.max_value,
-			last: s.last_value
-		});
-		metricsById.set(s.experiment_id, list);
-	}
-	const resultsById = new Map<string, ResultValue[]>();
-	for (const r of results) {
-		const list = resultsById.get(r.experiment_id) ?? [];
-		list.push({ name: r.name, value: r.value, logged_at: r.logged_at.toISOString() });
-		resultsById.set(r.experiment_id, list);
-	}
+	const [series, results] = await Promise.all([
+		db
+			.selectFrom('metric_series')
+			.select([
+				'experiment_id',
+				'name',
+				'point_count',
+				'first_step',
+				'last_step',
+				'min_value',
+				'max_value',
+				'last_value'
+			])
+			.where('experiment_id', 'in', ids)
+			.orderBy('experiment_id')
+			.orderBy('name')
+			.execute(),
+		db
+			.selectFrom('results')
+			.select(['experiment_id', 'name', 'value', 'logged_at'])
+			.where('experiment_id', 'in', ids)
+			.orderBy('experiment_id')
+			.orderBy('name')
+			.execute()
+	]);
+	const metricsById = groupByExperiment(series, toMetricSummary);
+	const resultsById = groupByExperiment(results, toResultValue);
 	return rows.map((row) =>
-		toExperiment(row, origin, metricsById.get(row.id) ?? [], resultsById.get(row.id) ?? [])
+		toExperiment(row, origin, everything(metricsById.get(row.id) ?? [], resultsById.get(row.id) ?? []))
 	);
+}
+
+/**
+ * Rows → experiments as lists carry them: summaries of the `metricNames` asked for only, the
+ * first MAX_LIST_RESULTS results by name, and both counts (kept on the row by triggers). Two
+ * set-wise queries whose cost grows with the rows and the names asked for, not with how many
+ * metrics or results the experiments hold.
+ */
+async function withListSummaries(
+	db: Db,
+	rows: ExperimentRow[],
+	origin: string,
+	metricNames: string[]
+): Promise<Experiment[]> {
+	if (rows.length === 0) return [];
+	const ids = rows.map((row) => row.id);
+	const [series, results] = await Promise.all([
+		metricNames.length === 0
+			? []
+			: db
+					.selectFrom('metric_series')
+					.select([
+						'experiment_id',
+						'name',
+						'point_count',
+						'first_step',
+						'last_step',
+						'min_value',
+						'max_value',
+						'last_value'
+					])
+					.where('experiment_id', 'in', ids)
+					.where('name', 'in', metricNames)
+					.orderBy('experiment_id')
+					.orderBy('name')
+					.execute(),
+		sql<{ experiment_id: string; name: string; value: number; logged_at: Date }>`
+			select e.id as experiment_id, r.name, r.value, r.logged_at
+			from unnest(${uuidArray(ids)}::text::uuid[]) as e(id)
+			cross join lateral (
+				select name, value, logged_at from results where experiment_id = e.id
+				order by name limit ${MAX_LIST_RESULTS}
+			) r
+			order by e.id, r.name
+		`
+			.execute(db)
+			.then((result) => result.rows)
+	]);
+	const metricsById = groupByExperiment(series, toMetricSummary);
+	const resultsById = groupByExperiment(results, toResultValue);
+	return rows.map((row) =>
+		toExperiment(row, origin, {
+			metrics: metricsById.get(row.id) ?? [],
+			results: resultsById.get(row.id) ?? [],
+			metricCount: row.metric_count,
+			resultCount: row.result_count
+		})
+	);
+}
+
+/**
+ * The first MAX_LIST_METRIC_NAMES metric names (sorted) among some experiments. Each name among
+ * the first N of the union is among the first N of its own experiment, so N names per experiment
+ * (an index range each) are enough: the cost does not grow with the experiments' metric counts.
+ */
+async function firstMetricNames(db: Db, ids: string[]): Promise<string[]> {
+	if (ids.length === 0) return [];
+	const result = await sql<{ name: string }>`
+		select distinct s.name from unnest(${uuidArray(ids)}::text::uuid[]) as e(id)
+		cross join lateral (
+			select name from metric_series where experiment_id = e.id order by name limit ${MAX_LIST_METRIC_NAMES}
+		) s
+		order by s.name
+		limit ${MAX_LIST_METRIC_NAMES}
+	`.execute(db);
+	return result.rows.map((row) => row.name);
 }
 
 /** Visibility for queries that alias experiments as `e`. */
@@ -204,7 +319,7 @@ export async function getExperiment(db: Db, id: string, origin: string): Promise
 	const { metric_list, result_list, ...experiment } = row;
 	// JSON carries timestamps as text; normalise them to the ISO form every other read returns.
 	const results = result_list.map((r) => ({ ...r, logged_at: new Date(r.logged_at).toISOString() }));
-	return toExperiment(experiment, origin, metric_list, results);
+	return toExperiment(experiment, origin, everything(metric_list, results));
 }
 
 export interface ExperimentChanges {
@@ -254,6 +369,8 @@ export interface ExperimentListOptions {
 	status?: ExperimentStatus;
 	sort: ExperimentSort;
 	order: SortOrder;
+	/** Metric summaries each item carries (none when empty). */
+	metrics: string[];
 }
 
 const SORT_COLUMN = { created: 'e.created_at', updated: 'e.updated_at', name: 'e.name' } as const;
@@ -322,14 +439,23 @@ export async function listWorkspaceExperiments(
 					id: last.id
 				})
 			: null;
-	return { items: await withSummaries(db, page, origin), next_cursor };
+	const ids = page.map((row) => row.id);
+	const [items, metric_names] = await Promise.all([
+		withListSummaries(db, page, origin, options.metrics),
+		firstMetricNames(db, ids)
+	]);
+	return { items, next_cursor, metric_names };
 }
 
-/** The compare view: the requested experiments the viewer may see, in the requested order. */
+/**
+ * The compare view: the requested experiments the viewer may see, in the requested order, with
+ * the summaries of `metricNames` (as lists carry them).
+ */
 export async function findVisibleExperiments(
 	db: Db,
 	viewer: Viewer,
 	ids: string[],
+	metricNames: string[],
 	origin: string
 ): Promise<Experiment[]> {
 	const rows = await db
@@ -339,7 +465,7 @@ export async function findVisibleExperiments(
 		.where(visibleTo(viewer))
 		.execute();
 	const byId = new Map(
-		(await withSummaries(db, rows, origin)).map((experiment) => [experiment.id, experiment])
+		(await withListSummaries(db, rows, origin, metricNames)).map((experiment) => [experiment.id, experiment])
 	);
 	return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -11,9 +11,10 @@
  * The common batch (explicit steps, existing series) is one read of the series ids and one
  * statement that stores points, rollups and summaries set-wise. Batches that also create series,
  * assign steps, or mix points and results run in one transaction, so a batch is stored whole or not at all.
+ * Creating series is where the per-experiment series limit is checked.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { LogEntry } from '../contracts/logs.ts';
+import { MAX_SERIES_PER_EXPERIMENT, type LogEntry } from '../contracts/logs.ts';
 import type { Db } from '../db.ts';
 import type { Database } from '../db-types.ts';
 import { validationError } from '../errors.ts';
@@ -198,6 +199,7 @@ async function findSeries(db: Executor, experimentId: string, names: string[]): 
 }
 
 async function ensureSeries(tx: Tx, experimentId: string, names: string[]): Promise<Map<string, number>> {
+	await checkSeriesLimit(tx, experimentId, names);
 	await tx
 		.insertInto('metric_series')
 		.values(names.map((name) => ({ experiment_id: experimentId, name })))
@@ -206,6 +208,36 @@ async function ensureSeries(tx: Tx, experimentId: string, names: string[]): Prom
 	// A fresh statement sees series a concurrent batch created and committed meanwhile.
 	return findSeries(tx, experimentId, names);
 }
+
+/**
+ * Refuses (400, so the transaction stores nothing of the batch) a batch that would take the
+ * experiment past MAX_SERIES_PER_EXPERIMENT series. Only batches that create series get here, so
+ * the common batch pays nothing; and it reads the experiment's trigger-kept metric_count and
+ * probes only the batch's names, so it costs the same for the first series as for the 10,000th.
+ * Locking the experiment row makes concurrent creators count one after the other (NO KEY UPDATE:
+ * inserts that only check the foreign key are not held up).
+ */
+async function checkSeriesLimit(tx: Tx, experimentId: string, names: string[]): Promise<void> {
+	const result = await sql<{ total: number; existing: number }>`
+		select e.metric_count as total,
+			(select count(*)::int from metric_series s
+				where s.experiment_id = e.id and s.name = any(${nameArray(names)}::text::text[])) as existing
+		from experiments e where e.id = ${experimentId}
+		for no key update of e
+	`.execute(tx);
+	// A deleted experiment: the insert that follows fails as it always did.
+	if (result.rows.length === 0) return;
+	const { total, existing } = result.rows[0];
+	const created = names.length - existing;
+	if (total + created <= MAX_SERIES_PER_EXPERIMENT) return;
+	throw validationError(
+		`An experiment holds at most ${MAX_SERIES_PER_EXPERIMENT} metrics; it has ${total} and this batch adds ${created} new ones. Nothing was stored.`,
+		{ _: [`would create more than ${MAX_SERIES_PER_EXPERIMENT} metric series in this experiment`] }
+	);
+}
+
+/** Metric names may be "null" (unquoted in an array literal that means NULL), never hold quotes. */
+const nameArray = (names: string[]) => `{${names.map((name) => `"${name}"`).join(',')}}`;
 
 /**
  * Gives entries without a step the next steps of their series (after the stored points and this

@@ -16,18 +16,53 @@ export async function upsertProfileByEmail(db: Db, email: string): Promise<Profi
 		.executeTakeFirstOrThrow();
 }
 
-/** Just-in-time profile from a verified token (`sub`, `email`); keeps the email current. */
+/** `released-<profile id>@email-released.invalid`: lower-case, unique, and never deliverable. */
+const RELEASED_EMAIL_PREFIX = 'released-';
+const RELEASED_EMAIL_DOMAIN = '@email-released.invalid';
+
+/**
+ * Just-in-time profile from a verified token (`sub`, `email`); keeps the email current.
+ *
+ * An email belongs to one profile at a time, and the latest verified token to claim it wins. A
+ * token may bring an email that another profile still holds: that account was deleted and the
+ * address registered again (a new `sub`), or its owner changed address and someone else took the
+ * old one. The other profile then lets go of the address: its email becomes a placeholder under
+ * the reserved `.invalid` domain, which no confirmed sign-in can ever claim. Nothing else moves:
+ * memberships, keys and experiments stay with their user id, so the new user starts with only
+ * the invitations addressed to the email, and the old identity keeps what it had but no longer
+ * matches anything sent to that address.
+ */
 export async function upsertProfile(db: Db, profile: Profile): Promise<void> {
-	await db
-		.insertInto('profiles')
-		.values(profile)
-		.onConflict((oc) =>
-			oc
-				.column('id')
-				.doUpdateSet({ email: (eb) => eb.ref('excluded.email') })
-				.where('profiles.email', '<>', (eb) => eb.ref('excluded.email'))
-		)
-		.execute();
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await db.transaction().execute(async (tx) => {
+				await tx
+					.updateTable('profiles')
+					.set({
+						email: sql<string>`${RELEASED_EMAIL_PREFIX}::text || id::text || ${RELEASED_EMAIL_DOMAIN}::text`
+					})
+					.where('email', '=', profile.email)
+					.where('id', '<>', profile.id)
+					.execute();
+				await tx
+					.insertInto('profiles')
+					.values(profile)
+					.onConflict((oc) =>
+						oc
+							.column('id')
+							.doUpdateSet({ email: (eb) => eb.ref('excluded.email') })
+							.where('profiles.email', '<>', (eb) => eb.ref('excluded.email'))
+					)
+					.execute();
+			});
+			return;
+		} catch (error) {
+			// Two identities claiming one address at the same instant: the loser's insert meets the
+			// winner's committed row; trying again releases it like any other holder.
+			const { code, constraint_name } = error as { code?: string; constraint_name?: string };
+			if (attempt === 3 || code !== '23505' || constraint_name !== 'profiles_email_key') throw error;
+		}
+	}
 }
 
 /**

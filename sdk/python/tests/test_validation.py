@@ -10,6 +10,7 @@ import uuid
 
 import support  # noqa: F401  (puts the SDK source on sys.path)
 import tora
+from tora import _validation
 from tora._uuid7 import uuid7
 from tora._sender import encode
 
@@ -163,6 +164,74 @@ class ValidationTest(unittest.TestCase):
         client.shutdown()  # idempotent
         with self.assertRaises(tora.ToraMetricError):
             client.metric("x", 1.0, 0)
+
+
+class LabelTest(unittest.TestCase):
+    """Control characters in names and text: the same verdicts as the server's contracts, for the
+    strings in tests/support/label-cases.json (the TypeScript SDK's tests check the server and
+    that SDK against the same list)."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(support.REPO_DIR / "tests" / "support" / "label-cases.json", encoding="utf-8") as f:
+            cls.cases = json.load(f)
+        cls.capture = support.Capture()
+        cls.spool = tempfile.mkdtemp(prefix="tora-spool-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.capture.close()
+
+    def test_labels_agree_with_the_server(self):
+        for case in self.cases["labels"]:
+            with self.subTest(value=case["value"]):
+                self.assertEqual(_validation.label_problem(case["value"]) is None, case["ok"])
+                for fields in ((case["value"], None, None), ("x", {case["value"]: 1}, None), ("x", None, [case["value"]])):
+                    if case["ok"]:
+                        _validation.check_experiment_fields(*fields)
+                    else:
+                        with self.assertRaises(tora.ToraValidationError):
+                            _validation.check_experiment_fields(*fields)
+
+    def test_texts_agree_with_the_server(self):
+        for case in self.cases["texts"]:
+            with self.subTest(value=case["value"]):
+                self.assertEqual(_validation.text_problem(case["value"]) is None, case["ok"])
+                for fields in (("x", None, None, case["value"]), ("x", {"k": case["value"]}, None)):
+                    if case["ok"]:
+                        _validation.check_experiment_fields(*fields)
+                    else:
+                        with self.assertRaises(tora.ToraValidationError):
+                            _validation.check_experiment_fields(*fields)
+
+    def test_refused_before_anything_is_sent(self):
+        before = len(self.capture.requests)
+        with self.assertRaises(tora.ToraValidationError) as ctx:
+            tora.Tora.create_experiment(
+                "run \x1b]0;pwned\x07", api_key="tora_sk_test", server_url=self.capture.base_url, spool_dir=self.spool
+            )
+        self.assertIn("experiment name must not contain control characters", str(ctx.exception))
+        self.assertIn("U+001B", str(ctx.exception))
+        self.assertNotIn("\x1b", str(ctx.exception))  # the message shows the name escaped, never raw
+        with self.assertRaises(tora.ToraValidationError) as ctx:
+            tora.Tora.create_experiment(
+                "run", description="a\rb", api_key="tora_sk_test", server_url=self.capture.base_url, spool_dir=self.spool
+            )
+        self.assertIn("description must not contain control characters other than tab and line breaks", str(ctx.exception))
+        with self.assertRaises(tora.ToraWorkspaceError) as ctx:
+            tora.create_workspace("team \u202e", api_key="tora_sk_test", server_url=self.capture.base_url)
+        self.assertIn("U+202E", str(ctx.exception))
+        with self.assertRaises(tora.ToraWorkspaceError):
+            tora.create_workspace("team", description="\x07", api_key="tora_sk_test", server_url=self.capture.base_url)
+        self.assertEqual(len(self.capture.requests), before)
+
+    def test_labels_are_sent_trimmed_as_the_server_trims(self):
+        # Python's strip() would also remove U+001F and U+0085, which the server refuses instead.
+        self.assertEqual(_validation.js_trim("\u2028 name\n"), "name")
+        self.assertEqual(_validation.js_trim("\x1fname"), "\x1fname")
+        _, hp, tags = _validation.check_experiment_fields("x", {" lr\t": 1}, ["\ufeffa "])
+        self.assertEqual(hp, [{"key": "lr", "value": 1}])
+        self.assertEqual(tags, ["a"])
 
 
 class RetryTest(unittest.TestCase):

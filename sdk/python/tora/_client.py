@@ -105,7 +105,7 @@ class Tora:
         spool_dir: Optional[str] = None,
     ) -> "Tora":
         """Create an experiment (status `running`) and return a client logging to it."""
-        name, hp_list, tag_list = check_experiment_fields(name, hyperparams, tags)
+        name, hp_list, tag_list = check_experiment_fields(name, hyperparams, tags, description)
         base_url = _config.base_url(server_url)
         key = _require_key(api_key, base_url)
         body: Dict[str, Any] = {"name": name}

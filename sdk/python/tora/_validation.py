@@ -20,6 +20,56 @@ METRIC_METADATA = '{"type":"metric"}'
 RESULT_METADATA = '{"type":"result"}'
 
 
+# The server's rules for labels and free text (functions/_lib/contracts/common.ts): a one-line label
+# (experiment or workspace name, tag, hyperparameter key) holds no control characters (C0, DEL, C1),
+# line separators or bidi overrides; free text (description, string hyperparameter value) keeps tabs
+# and line breaks (LF or CRLF) and nothing else of the kind.
+LABEL_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+# What JavaScript's String.prototype.trim removes, which is what the server trims labels with.
+# Python's str.strip() removes more (U+001C-U+001F, U+0085), which the server refuses instead.
+JS_WHITESPACE = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def js_trim(value: str) -> str:
+    return value.strip(JS_WHITESPACE)
+
+
+def label_problem(value: str) -> Optional[str]:
+    """Why the server would refuse `value` (once trimmed) as a one-line label, or None."""
+    bad = LABEL_FORBIDDEN.search(js_trim(value))
+    if bad is None:
+        return None
+    return "must not contain control characters, line separators or bidi overrides (found U+%04X)" % ord(bad.group())
+
+
+def text_problem(value: str) -> Optional[str]:
+    """Why the server would refuse `value` as free text, or None."""
+    bad = TEXT_FORBIDDEN.search(value)
+    if bad is None:
+        return None
+    return "must not contain control characters other than tab and line breaks (found U+%04X)" % ord(bad.group())
+
+
+def check_label(what: str, value: str) -> str:
+    """The label trimmed as the server trims it; raises naming the field and the character."""
+    problem = label_problem(value)
+    if problem:
+        raise ToraValidationError("%s %s: %r" % (what, problem, value[:120]))
+    return js_trim(value)
+
+
+def check_text(what: str, value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ToraValidationError("%s %s" % (what, problem))
+    return value
+
+
 def check_name(name: Any) -> str:
     if not isinstance(name, str):
         raise ToraValidationError("metric name must be a string, got %s" % type(name).__name__)
@@ -124,11 +174,14 @@ def encode_metadata(metadata: Optional[Mapping[str, Any]], kind: str) -> str:
 
 
 def check_experiment_fields(
-    name: Any, hyperparams: Any, tags: Any
+    name: Any, hyperparams: Any, tags: Any, description: Any = None
 ) -> Tuple[str, Optional[list], Optional[list]]:
-    """Shape checks only; the server applies the full rules and its 400 names the field."""
-    if not isinstance(name, str) or not name.strip():
+    """Shape checks and the character rules; the server applies the full rules and its 400 names the field."""
+    if not isinstance(name, str) or not js_trim(name):
         raise ToraValidationError("experiment name must be a non-empty string")
+    check_label("experiment name", name)
+    if isinstance(description, str):
+        check_text("description", description)
     hp_list = None
     if hyperparams:
         if isinstance(hyperparams, Mapping):
@@ -141,9 +194,12 @@ def check_experiment_fields(
             raise ToraValidationError("hyperparams must be a dict (or a list of {key, value})")
         hp_list = []
         for key, value in items:
-            if not isinstance(key, str) or not key.strip():
+            if not isinstance(key, str) or not js_trim(key):
                 raise ToraValidationError("hyperparameter keys must be non-empty strings, got %r" % (key,))
-            if isinstance(value, (bool, str)):
+            key = check_label("hyperparameter key", key)
+            if isinstance(value, str):
+                check_text("hyperparameter %r" % key, value)
+            elif isinstance(value, bool):
                 pass
             elif isinstance(value, (int, float)):
                 if not math.isfinite(float(value)):
@@ -155,14 +211,14 @@ def check_experiment_fields(
                     raise ToraValidationError(
                         "hyperparameter %r must be a string, number or bool, got %s" % (key, type(value).__name__)
                     ) from None
-            hp_list.append({"key": key.strip(), "value": value})
+            hp_list.append({"key": key, "value": value})
     tag_list = None
     if tags:
         if isinstance(tags, str) or not isinstance(tags, (list, tuple)):
             raise ToraValidationError("tags must be a list of strings")
         tag_list = []
         for tag in tags:
-            if not isinstance(tag, str) or not tag.strip():
+            if not isinstance(tag, str) or not js_trim(tag):
                 raise ToraValidationError("tags must be non-empty strings, got %r" % (tag,))
-            tag_list.append(tag.strip())
+            tag_list.append(check_label("tag", tag))
     return name, hp_list, tag_list

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional
 from . import _config, _http
 from ._client import Tora, _require_key
 from ._errors import ToraError, ToraWorkspaceError, error_message
+from ._validation import js_trim, label_problem, text_problem
 
 logger = logging.getLogger("tora")
 
@@ -108,10 +109,16 @@ def create_workspace(name: str, description: Optional[str] = None, api_key: Opti
     """Create a workspace owned by the key's user and return it."""
     base_url = _config.base_url(server_url)
     key = _require_key(api_key, base_url)
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not js_trim(name):
         raise ToraWorkspaceError("workspace name must be a non-empty string")
+    problem = label_problem(name)
+    if problem:
+        raise ToraWorkspaceError("workspace name %s: %r" % (problem, name[:120]))
+    problem = text_problem(description) if isinstance(description, str) else None
+    if problem:
+        raise ToraWorkspaceError("workspace description %s" % problem)
     resp, error = _http.with_retries(
-        lambda: _http.request(base_url, "POST", "/workspaces", key, {"name": name.strip(), "description": description}),
+        lambda: _http.request(base_url, "POST", "/workspaces", key, {"name": js_trim(name), "description": description}),
         _config.setup_timeout(),
     )
     if resp is None:

@@ -46,4 +46,15 @@ describe('Progress', () => {
 			'\n'
 		]);
 	});
+
+	it('ends its line on a terminal when the export fails, so the error starts a line of its own', () => {
+		const { written, stream } = recorder();
+		const progress = new Progress(stream, true, () => 1_000);
+		progress.add(rows(3));
+		progress.failed();
+		expect(written).toEqual(['\rtora export: 30 B, 2 rows\x1b[K', '\n']);
+		const quiet = recorder();
+		new Progress(quiet.stream, false).failed();
+		expect(quiet.written).toEqual([]);
+	});
 });

@@ -3,7 +3,7 @@
  * with a progress line on stderr when someone is watching (a TTY) or the export is large.
  */
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { CliError, type Api } from './cli-api.js';
 import { formatBytes } from './cli-format.js';
@@ -44,6 +44,11 @@ export class Progress {
 		if (this.tty) this.stream.write('\n');
 	}
 
+	/** The export failed: the error message goes on a line of its own, after the progress line. */
+	failed(): void {
+		if (this.shown && this.tty) this.stream.write('\n');
+	}
+
 	private draw(prefix: string, suffix = ''): void {
 		this.shown = true;
 		this.lastDraw = this.now();
@@ -59,6 +64,44 @@ async function write(out: Writable, chunk: Uint8Array): Promise<void> {
 	if (!out.write(chunk)) await once(out, 'drain');
 }
 
+/**
+ * The `--output` file. It is deleted again if the export does not complete, so a file that is
+ * there is a whole export; only a regular file, though (never `/dev/stdout` and the like).
+ */
+class OutputFile {
+	private constructor(
+		readonly path: string,
+		readonly stream: Writable,
+		private readonly regular: boolean
+	) {}
+
+	static async create(path: string): Promise<OutputFile> {
+		const handle = await open(path, 'w');
+		const regular = (await handle.stat()).isFile();
+		return new OutputFile(path, handle.createWriteStream(), regular);
+	}
+
+	async finish(): Promise<void> {
+		this.stream.end();
+		await once(this.stream, 'finish');
+	}
+
+	async discard(): Promise<void> {
+		if (!this.stream.closed) {
+			const closed = once(this.stream, 'close').catch(() => undefined);
+			this.stream.destroy();
+			await closed;
+		}
+		if (this.regular) await rm(this.path, { force: true });
+	}
+}
+
+/**
+ * Streams the export to `outputFile` (or stdout). A transfer that breaks off — the connection
+ * closed before the end of the chunked body, which is how the server reports a failure once the
+ * head is out — stalls, or is interrupted (Ctrl-C: the request is aborted) exits non-zero, and
+ * leaves no partial file.
+ */
 export async function exportCsv(
 	api: Api,
 	experimentId: string,
@@ -66,11 +109,36 @@ export async function exportCsv(
 	outputFile: string | undefined,
 	stderr: NodeJS.WriteStream = process.stderr
 ): Promise<void> {
+	const interrupted = new AbortController();
+	// `once`: a second Ctrl-C ends the process the usual way.
+	const onInterrupt = () => interrupted.abort();
+	process.once('SIGINT', onInterrupt);
+	try {
+		await download(api, experimentId, format, outputFile, stderr, interrupted.signal);
+	} finally {
+		process.off('SIGINT', onInterrupt);
+	}
+}
+
+async function download(
+	api: Api,
+	experimentId: string,
+	format: 'long' | 'wide',
+	outputFile: string | undefined,
+	stderr: NodeJS.WriteStream,
+	interrupted: AbortSignal
+): Promise<void> {
 	const path = `/experiments/${encodeURIComponent(experimentId)}/export.csv?format=${format}`;
+	const interruption = () =>
+		new CliError(
+			`interrupted: the export was cancelled${outputFile ? ` and ${outputFile} not written` : ''}`,
+			130
+		);
 	let response: Response;
 	try {
-		response = await api.http.open(path, 'text/csv');
+		response = await api.http.open(path, 'text/csv', interrupted);
 	} catch (error) {
+		if (interrupted.aborted) throw interruption();
 		throw new CliError(`could not reach ${api.baseUrl} (${describe(error)}): is the server running?`);
 	}
 	if (!response.ok || !response.body) {
@@ -83,12 +151,20 @@ export async function exportCsv(
 		}
 		throw new CliError(`${api.baseUrl} sent an empty export (HTTP ${response.status})`);
 	}
-	const out: Writable = outputFile ? createWriteStream(outputFile) : process.stdout;
+	let file: OutputFile | undefined;
+	try {
+		file = outputFile ? await OutputFile.create(outputFile) : undefined;
+	} catch (error) {
+		await response.body.cancel().catch(() => undefined);
+		throw new CliError(`could not write ${outputFile}: ${(error as Error).message}`);
+	}
+	const out: Writable = file?.stream ?? process.stdout;
 	let broken: Error | null = null;
 	out.on('error', (error) => (broken = error));
 	const progress = new Progress(stderr, Boolean(stderr.isTTY));
 	const reader = response.body.getReader();
 	let stalled = false;
+	let failed: unknown;
 	let idle: ReturnType<typeof setTimeout> | undefined;
 	const watch = () => {
 		clearTimeout(idle);
@@ -108,22 +184,28 @@ export async function exportCsv(
 		}
 	} catch (error) {
 		broken ??= out.errored;
-		if (!broken) throw new CliError(`the export from ${api.baseUrl} broke off: ${describe(error)}`);
+		if (!broken) failed = error;
 	} finally {
 		clearTimeout(idle);
 		await reader.cancel().catch(() => undefined);
 	}
-	if (stalled) {
-		throw new CliError(`the export from ${api.baseUrl} stalled: no data for ${STALL_MS / 1000} s`);
-	}
-	if (broken) {
+	let failure: CliError | undefined;
+	if (interrupted.aborted) failure = interruption();
+	else if (stalled)
+		failure = new CliError(`the export from ${api.baseUrl} stalled: no data for ${STALL_MS / 1000} s`);
+	else if (failed !== undefined) {
+		const removed = file ? `; ${outputFile} not written` : '';
+		failure = new CliError(`the export from ${api.baseUrl} broke off: ${describe(failed)}${removed}`);
+	} else if (broken) {
 		// `tora export ... | head`: the reader went away, which is not an error.
 		if ((broken as NodeJS.ErrnoException).code === 'EPIPE') return;
-		throw new CliError(`could not write ${outputFile ?? 'the output'}: ${(broken as Error).message}`);
+		failure = new CliError(`could not write ${outputFile ?? 'the output'}: ${(broken as Error).message}`);
 	}
-	if (outputFile) {
-		out.end();
-		await once(out, 'finish');
+	if (failure) {
+		progress.failed();
+		await file?.discard();
+		throw failure;
 	}
+	await file?.finish();
 	progress.done();
 }

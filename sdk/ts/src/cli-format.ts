@@ -1,7 +1,54 @@
-/** Plain-text output for the CLI: aligned columns, short dates. */
+/** Plain-text output for the CLI: aligned columns, short dates, nothing a terminal would execute. */
 
-/** Columns padded to their widest cell; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * What a terminal would act on instead of showing: C0 controls (ESC starts the sequences that
+ * retitle a window, write the clipboard or fake a link; BEL ends them), DEL, C1 controls (U+009B
+ * is a one-character CSI on some terminals), line and paragraph separators, and the bidi
+ * controls that reorder the text around them.
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+function escaped(char: string): string {
+	const code = char.charCodeAt(0);
+	if (char === '\n') return '\\n';
+	if (char === '\t') return '\\t';
+	if (char === '\r') return '\\r';
+	return code < 0x100
+		? `\\x${code.toString(16).padStart(2, '0')}`
+		: `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text from the server made safe to print: every unprintable character shown as an escape
+ * (`\x1b`, `\u202e`), so a name can neither drive the terminal nor pass for another name.
+ * `multiLine` keeps line breaks and tabs, for text printed as several lines on purpose
+ * (descriptions, messages); a CRLF there is printed as a line break.
+ */
+export function printable(text: string, { multiLine = false } = {}): string {
+	const source = multiLine ? text.replace(/\r\n/g, '\n') : text;
+	return source.replace(UNPRINTABLE, (char) =>
+		multiLine && (char === '\n' || char === '\t') ? char : escaped(char)
+	);
+}
+
+/** UNPRINTABLE less the C0 controls, which JSON.stringify escapes (its own line breaks are layout). */
+const UNESCAPED_BY_JSON = /[\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls but writes DEL, C1 and the bidi controls
+ * as they are; here they become `\u` escapes too, which parse back to the same value.
+ */
+export function terminalJson(value: unknown): string {
+	return JSON.stringify(value, null, 2).replace(
+		UNESCAPED_BY_JSON,
+		(char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+	);
+}
+
+/** Columns padded to their widest cell; the last column is not padded. Cells are made printable. */
+export function table(header: string[], rawRows: string[][]): string {
+	const rows = rawRows.map((row) => row.map((cell) => printable(cell)));
 	const widths = header.map((title, column) =>
 		Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length))
 	);

@@ -1,6 +1,7 @@
 /** `tora login` / `tora logout`: store or remove the key, never echoing it. */
 import * as config from './config.js';
 import { Api, CliError } from './cli-api.js';
+import { printable } from './cli-format.js';
 import { Http } from './http.js';
 import { loginPath, readLogin, removeLogin, writeLogin } from './login.js';
 import type { WireMe } from './wire.js';
@@ -65,7 +66,9 @@ export async function login(options: { baseUrl?: string; apiKey?: string }): Pro
 	const api = new Api(new Http({ baseUrl, apiKey: key }));
 	const me = await api.call<WireMe>('GET', '/me');
 	const path = writeLogin({ baseUrl, apiKey: key });
-	console.log(`Logged in to ${baseUrl} as ${me.user.email}. Saved to ${path} (readable only by you).`);
+	console.log(
+		`Logged in to ${baseUrl} as ${printable(me.user.email)}. Saved to ${path} (readable only by you).`
+	);
 	if (
 		process.env.TORA_API_KEY ||
 		(process.env.TORA_BASE_URL && apiUrl(process.env.TORA_BASE_URL) !== baseUrl)

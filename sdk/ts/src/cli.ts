@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Api, CliError } from './cli-api.js';
 import { exportCsv } from './cli-export.js';
-import { formatNumber, shortDate, table } from './cli-format.js';
+import { formatNumber, printable, shortDate, table, terminalJson } from './cli-format.js';
 import { login, logout } from './cli-login.js';
 import { ToraError } from './errors.js';
 import { USER_AGENT } from './http.js';
@@ -45,7 +45,7 @@ interface Command {
 const json = { type: 'boolean' } as const;
 
 function print(value: unknown): void {
-	console.log(JSON.stringify(value, null, 2));
+	console.log(terminalJson(value));
 }
 
 function usage(message: string): never {
@@ -138,7 +138,13 @@ const commands: Record<string, Command> = {
 			console.log(
 				table(
 					['ID', 'STATUS', 'CREATED', 'METRICS', 'NAME'],
-					shown.map((e) => [e.id, e.status ?? '', shortDate(e.created_at), String(e.metrics.length), e.name])
+					shown.map((e) => [
+						e.id,
+						e.status ?? '',
+						shortDate(e.created_at),
+						String(e.metric_count ?? e.metrics.length),
+						e.name
+					])
 				)
 			);
 		}
@@ -156,20 +162,23 @@ const commands: Record<string, Command> = {
 				`experiment ${id} not found`
 			);
 			if (values.json) return print(e);
+			// Everything the server sent is made printable (one line each; the description keeps its lines).
 			const lines = [
-				`name        ${e.name}`,
-				`id          ${e.id}`,
-				`status      ${e.status ?? ''}`,
-				`url         ${e.url}`,
-				`workspace   ${e.workspace_id}`,
-				`created     ${shortDate(e.created_at)}`,
-				`updated     ${shortDate(e.updated_at)}`
+				`name        ${printable(e.name)}`,
+				`id          ${printable(e.id)}`,
+				`status      ${printable(e.status ?? '')}`,
+				`url         ${printable(e.url)}`,
+				`workspace   ${printable(e.workspace_id)}`,
+				`created     ${printable(shortDate(e.created_at))}`,
+				`updated     ${printable(shortDate(e.updated_at))}`
 			];
-			if (e.tags.length) lines.push(`tags        ${e.tags.join(', ')}`);
-			if (e.description) lines.push(`description ${e.description}`);
+			if (e.tags.length) lines.push(`tags        ${e.tags.map((tag) => printable(tag)).join(', ')}`);
+			if (e.description) lines.push(`description ${printable(e.description, { multiLine: true })}`);
 			if (e.hyperparams.length) {
 				lines.push('', 'hyperparameters');
-				lines.push(...e.hyperparams.map((h) => `  ${h.key} = ${JSON.stringify(h.value)}`));
+				lines.push(
+					...e.hyperparams.map((h) => `  ${printable(h.key)} = ${printable(JSON.stringify(h.value))}`)
+				);
 			}
 			const { metrics, results } = e;
 			lines.push('', metrics.length ? `metrics (${metrics.length})` : 'metrics: none');
@@ -190,7 +199,7 @@ const commands: Record<string, Command> = {
 			}
 			if (results.length) {
 				lines.push('', 'results');
-				lines.push(...results.map((r) => `  ${r.name} = ${formatNumber(r.value)}`));
+				lines.push(...results.map((r) => `  ${printable(r.name)} = ${formatNumber(r.value)}`));
 			}
 			console.log(lines.join('\n'));
 		}
@@ -222,13 +231,13 @@ const commands: Record<string, Command> = {
 			);
 			const what = result ? 'result' : 'point';
 			console.log(
-				`Logged ${logs.length} ${what}${logs.length === 1 ? '' : 's'} to ${id}${step === null ? '' : ` at step ${step}`} (${outcome.stored} stored).`
+				`Logged ${logs.length} ${what}${logs.length === 1 ? '' : 's'} to ${printable(id)}${step === null ? '' : ` at step ${step}`} (${outcome.stored} stored).`
 			);
 		}
 	},
 	export: {
 		usage:
-			'tora export <experiment> [--format long|wide] [--output FILE]\n\nlong (default): name,step,value,logged_at, a row per point. wide: step,<metric>,..., a row per step.\nProgress goes to stderr when it is a terminal, or for large exports.',
+			'tora export <experiment> [--format long|wide] [--output FILE]\n\nlong (default): name,step,value,logged_at, a row per point. wide: step,<metric>,..., a row per step.\nProgress goes to stderr when it is a terminal, or for large exports. A download that breaks off or\nis interrupted (Ctrl-C) exits non-zero, and leaves no --output file.',
 		options: { format: { type: 'string', default: 'long' }, output: { type: 'string', short: 'o' } },
 		async run(values, [id]) {
 			if (!id) usage('which experiment? tora export <experiment> --format long|wide > file.csv');
@@ -250,6 +259,8 @@ const commands: Record<string, Command> = {
 			const seconds = values['retry-timeout'] === undefined ? undefined : Number(values['retry-timeout']);
 			if (seconds !== undefined && !(seconds >= 0)) usage('--retry-timeout must be a number of seconds >= 0');
 			const { code } = await sync({
+				// Its lines quote the server's error messages.
+				print: (line) => console.log(printable(line, { multiLine: true })),
 				spoolDir: values['spool-dir'] as string | undefined,
 				baseUrl: values['base-url'] as string | undefined,
 				retryTimeoutMs: seconds === undefined ? undefined : seconds * 1000
@@ -307,7 +318,8 @@ export async function main(argv: string[]): Promise<number> {
 		return (await command.run(parsed.values, parsed.positionals)) ?? 0;
 	} catch (error) {
 		if (error instanceof CliError || error instanceof ToraError) {
-			console.error(`tora: ${error.message}`);
+			// Messages quote the server's (and so whatever was stored).
+			console.error(`tora: ${printable(error.message, { multiLine: true })}`);
 			return error instanceof CliError ? error.code : error.name === 'ToraValidationError' ? 2 : 1;
 		}
 		throw error;

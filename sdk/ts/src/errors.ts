@@ -8,7 +8,15 @@ export class ToraError extends Error {
 
 /** Which client-side rule a value broke (the same rules the server applies). */
 export type ValidationRule =
-	'name' | 'value' | 'step' | 'metadata' | 'experiment_name' | 'hyperparams' | 'tags' | 'status';
+	| 'name'
+	| 'value'
+	| 'step'
+	| 'metadata'
+	| 'experiment_name'
+	| 'description'
+	| 'hyperparams'
+	| 'tags'
+	| 'status';
 
 /** Thrown synchronously at the call site, before anything is queued. */
 export class ToraValidationError extends ToraError {

@@ -59,9 +59,10 @@ export class Http {
 
 	/**
 	 * A GET whose body is left unread, for streaming it. The timeout covers only the wait for the
-	 * response headers: a long download is not cut off.
+	 * response headers: a long download is not cut off. Aborting `signal` aborts the request, the
+	 * download included.
 	 */
-	async open(path: string, accept: string): Promise<Response> {
+	async open(path: string, accept: string, signal?: AbortSignal): Promise<Response> {
 		const waiting = new AbortController();
 		const timer = setTimeout(
 			() => waiting.abort(new DOMException('timed out', 'TimeoutError')),
@@ -72,7 +73,7 @@ export class Http {
 				method: 'GET',
 				headers: this.headers(accept),
 				redirect: 'error',
-				signal: waiting.signal
+				signal: signal ? AbortSignal.any([signal, waiting.signal]) : waiting.signal
 			});
 		} finally {
 			clearTimeout(timer);

@@ -1,6 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ExperimentDescription, Tag } from '../../../functions/_lib/contracts/experiments.ts';
 import { ToraValidationError } from './errors.js';
-import { checkName, checkStep, checkValue, encodeMetadata, experimentBody } from './validation.js';
+import {
+	checkLabel,
+	checkName,
+	checkStep,
+	checkText,
+	checkValue,
+	encodeMetadata,
+	experimentBody
+} from './validation.js';
 
 function ruleOf(fn: () => unknown): string | undefined {
 	try {
@@ -121,5 +131,82 @@ describe('experimentBody', () => {
 		expect(ruleOf(() => experimentBody({ name: 'x', hyperparams: { lr: Number.NaN } }))).toBe('hyperparams');
 		expect(ruleOf(() => experimentBody({ name: 'x', hyperparams: { o: {} as never } }))).toBe('hyperparams');
 		expect(ruleOf(() => experimentBody({ name: 'x', tags: [''] }))).toBe('tags');
+	});
+});
+
+interface LabelCases {
+	labels: { value: string; ok: boolean }[];
+	texts: { value: string; ok: boolean }[];
+}
+/** Shared with the Python SDK's tests. */
+const cases = JSON.parse(
+	readFileSync(new URL('../../../tests/support/label-cases.json', import.meta.url), 'utf8')
+) as LabelCases;
+
+/** Whether `fn` accepted the value (a ToraValidationError is a refusal; anything else fails the test). */
+function accepts(fn: () => unknown): boolean {
+	return ruleOf(fn) === undefined;
+}
+
+describe('labels and free text agree with the server (tests/support/label-cases.json)', () => {
+	it.each(cases.labels.map((entry) => [JSON.stringify(entry.value), entry.value, entry.ok] as const))(
+		'label %s',
+		(_shown, value, ok) => {
+			expect(Tag.safeParse(value).success, 'server').toBe(ok);
+			expect(
+				accepts(() => checkLabel('tags', 'tag', value)),
+				'sdk'
+			).toBe(ok);
+			expect(
+				accepts(() => experimentBody({ name: value })),
+				'experiment name'
+			).toBe(ok);
+			expect(
+				accepts(() => experimentBody({ name: 'x', tags: [value] })),
+				'tag'
+			).toBe(ok);
+			expect(
+				accepts(() => experimentBody({ name: 'x', hyperparams: { [value]: 1 } })),
+				'key'
+			).toBe(ok);
+		}
+	);
+
+	it.each(cases.texts.map((entry) => [JSON.stringify(entry.value), entry.value, entry.ok] as const))(
+		'text %s',
+		(_shown, value, ok) => {
+			expect(ExperimentDescription.safeParse(value).success, 'server').toBe(ok);
+			expect(
+				accepts(() => checkText('description', 'description', value)),
+				'sdk'
+			).toBe(ok);
+			expect(
+				accepts(() => experimentBody({ name: 'x', description: value })),
+				'description'
+			).toBe(ok);
+			expect(
+				accepts(() => experimentBody({ name: 'x', hyperparams: { k: value } })),
+				'value'
+			).toBe(ok);
+		}
+	);
+
+	it('names the field and the character', () => {
+		expect(() => experimentBody({ name: 'run \u001b]0;pwned\u0007' })).toThrow(
+			/experiment name must not contain control characters.*\(found U\+001B/
+		);
+		expect(() => experimentBody({ name: 'x', tags: ['a\u202eb'] })).toThrow(/tag .*\(found U\+202E/);
+		expect(() => experimentBody({ name: 'x', description: 'a\rb' })).toThrow(
+			/description must not contain control characters other than tab and line breaks \(found U\+000D\)/
+		);
+		expect(ruleOf(() => experimentBody({ name: 'x', hyperparams: { k: '\u0007' } }))).toBe('hyperparams');
+	});
+
+	it('sends labels trimmed as the server stores them', () => {
+		expect(experimentBody({ name: 'x', tags: ['\u2028a '], hyperparams: { ' k\n': 1 } })).toEqual({
+			name: 'x',
+			tags: ['a'],
+			hyperparams: [{ key: 'k', value: 1 }]
+		});
 	});
 });

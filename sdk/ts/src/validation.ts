@@ -3,7 +3,7 @@
  * bad value throws where it was logged instead of poisoning a whole batch later. Mirrors
  * sdk/python/tora/_validation.py.
  */
-import { ToraValidationError } from './errors.js';
+import { ToraValidationError, type ValidationRule } from './errors.js';
 import type { HyperparamValue, WireCreateExperiment } from './wire.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
@@ -131,6 +131,45 @@ export function encodeMetadata(metadata: unknown, kind: LogKind): string {
 	return text;
 }
 
+/**
+ * The server's rules for labels and free text (functions/_lib/contracts/common.ts): a one-line
+ * label (experiment name, tag, hyperparameter key) holds no control characters (C0, DEL, C1),
+ * line separators or bidi overrides; free text (description, string hyperparameter values) keeps
+ * tabs and line breaks (LF or CRLF) and nothing else of the kind.
+ */
+export const LABEL_FORBIDDEN = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+// eslint-disable-next-line no-control-regex
+export const TEXT_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n)/;
+
+function codePoint(char: string): string {
+	return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** A label, trimmed as the server trims it; throws naming the field and the character. */
+export function checkLabel(rule: ValidationRule, what: string, value: string): string {
+	const trimmed = value.trim();
+	const bad = LABEL_FORBIDDEN.exec(trimmed);
+	if (bad) {
+		throw new ToraValidationError(
+			rule,
+			`${what} must not contain control characters, line separators or bidi overrides (found ${codePoint(bad[0])} in ${show(trimmed)})`
+		);
+	}
+	return trimmed;
+}
+
+/** Free text as it is sent (verbatim); throws naming the field and the character. */
+export function checkText(rule: ValidationRule, what: string, value: string): string {
+	const bad = TEXT_FORBIDDEN.exec(value);
+	if (bad) {
+		throw new ToraValidationError(
+			rule,
+			`${what} must not contain control characters other than tab and line breaks (found ${codePoint(bad[0])})`
+		);
+	}
+	return value;
+}
+
 export interface ExperimentFields {
 	name: string;
 	workspaceId?: string;
@@ -145,9 +184,12 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 	if (typeof name !== 'string' || name.trim() === '') {
 		throw new ToraValidationError('experiment_name', 'experiment name must be a non-empty string');
 	}
+	checkLabel('experiment_name', 'experiment name', name);
 	const body: WireCreateExperiment = { name };
 	if (workspaceId !== undefined && workspaceId !== null) body.workspaceId = workspaceId;
-	if (description !== undefined && description !== null) body.description = description;
+	if (description !== undefined && description !== null) {
+		body.description = checkText('description', 'description', description);
+	}
 	if (hyperparams !== undefined && hyperparams !== null) {
 		if (typeof hyperparams !== 'object' || Array.isArray(hyperparams)) {
 			throw new ToraValidationError('hyperparams', 'hyperparams must be an object of key → value');
@@ -167,7 +209,9 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 					`hyperparameter ${show(key)} must be a string, number or boolean, got ${kindOf(value)}`
 				);
 			}
-			return { key: key.trim(), value };
+			const checkedKey = checkLabel('hyperparams', 'hyperparameter key', key);
+			if (typeof value === 'string') checkText('hyperparams', `hyperparameter ${show(checkedKey)}`, value);
+			return { key: checkedKey, value };
 		});
 	}
 	if (tags !== undefined && tags !== null) {
@@ -176,7 +220,7 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 			if (typeof tag !== 'string' || tag.trim() === '') {
 				throw new ToraValidationError('tags', `tags must be non-empty strings, got ${show(tag)}`);
 			}
-			return tag.trim();
+			return checkLabel('tags', 'tag', tag);
 		});
 	}
 	return body;

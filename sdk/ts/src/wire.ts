@@ -59,8 +59,12 @@ export interface WireMetricSummary {
 
 /** An experiment as every read returns it: with its series summaries and results. */
 export interface WireExperimentDetail extends WireExperiment {
+	/** Lists carry only the summaries asked for (`metrics=`); single reads carry all. */
 	metrics: WireMetricSummary[];
 	results: Array<{ name: string; value: number; logged_at: string }>;
+	/** How many the experiment has in all (absent from servers before lists were bounded). */
+	metric_count?: number;
+	result_count?: number;
 }
 
 /** `GET /api/workspaces/{id}/experiments` response data. */

@@ -40,6 +40,22 @@ export function paletteColor(index: number): string {
 }
 
 /**
+ * Palette colours by name, handed out in the order names are first asked for and then kept. A
+ * Map, so that any name ("__proto__", "constructor") is just a key.
+ */
+export function colorsByName(): (name: string) => string {
+	const colors = new Map<string, string>();
+	return (name) => {
+		let color = colors.get(name);
+		if (color === undefined) {
+			color = paletteColor(colors.size);
+			colors.set(name, color);
+		}
+		return color;
+	};
+}
+
+/**
  * A series as `GET /api/experiments/:id/metrics` returns it, as chart columns. Buckets are drawn
  * at their last point's step with their min/max as the band.
  */

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '$contracts/experiments';
-import { availableColumns, cellText, loadColumns, parseColumn, saveColumns } from './columns';
+import {
+	availableColumns,
+	cellText,
+	loadColumns,
+	metricColumnNames,
+	parseColumn,
+	saveColumns
+} from './columns';
 import { numericHyperparamKeys, parseFieldKey } from './dimensions';
 import { sharedMetricNames } from './series';
 
@@ -19,6 +26,8 @@ function experiment(partial: Partial<Experiment>): Experiment {
 		url: '',
 		metrics: [],
 		results: [],
+		metric_count: 0,
+		result_count: 0,
 		...partial
 	};
 }
@@ -42,7 +51,16 @@ describe('columns', () => {
 	const b = experiment({ hyperparams: [{ key: 'amp', value: true }], metrics: [metric('loss', null)] });
 
 	it('offers every key, result and metric once, sorted', () => {
-		expect(availableColumns([a, b])).toEqual({ hp: ['amp', 'lr'], result: ['acc'], metric: ['loss'] });
+		expect(availableColumns([a, b], ['val/loss', 'loss', 'loss'])).toEqual({
+			hp: ['amp', 'lr'],
+			result: ['acc'],
+			metric: ['loss', 'val/loss']
+		});
+	});
+
+	it('asks lists for the summaries of the metric columns only', () => {
+		const columns = ['hp:lr', 'metric:loss', 'result:acc', 'metric:__proto__'].map((id) => parseColumn(id)!);
+		expect(metricColumnNames(columns)).toEqual(['loss', '__proto__']);
 	});
 
 	it('parses ids whose names contain colons', () => {

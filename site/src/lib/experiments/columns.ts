@@ -36,15 +36,17 @@ export interface ColumnChoices {
 	metric: string[];
 }
 
-/** Every column the loaded experiments could fill, each group sorted by name. */
-export function availableColumns(experiments: Experiment[]): ColumnChoices {
+/**
+ * Every column the loaded experiments could fill, each group sorted by name. Rows carry only the
+ * summaries asked for, so metric names come from the list pages' `metric_names`.
+ */
+export function availableColumns(experiments: Experiment[], metricNames: Iterable<string>): ColumnChoices {
 	const hp = new Set<string>();
 	const result = new Set<string>();
-	const metric = new Set<string>();
+	const metric = new Set<string>(metricNames);
 	for (const experiment of experiments) {
 		for (const { key } of experiment.hyperparams) hp.add(key);
 		for (const { name } of experiment.results) result.add(name);
-		for (const { name } of experiment.metrics) metric.add(name);
 	}
 	const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
 	return { hp: sorted(hp), result: sorted(result), metric: sorted(metric) };
@@ -69,6 +71,11 @@ type StorageLike = Pick<Storage, 'getItem' | 'setItem'>;
 
 function storageKey(workspaceId: string): string {
 	return `tora.columns.${workspaceId}`;
+}
+
+/** The metric names of metric columns: the summaries a list must ask for. */
+export function metricColumnNames(columns: Column[]): string[] {
+	return columns.filter((column) => column.kind === 'metric').map((column) => column.name);
 }
 
 /** The columns last chosen in this workspace on this browser; undefined when never chosen. */

@@ -93,6 +93,14 @@ describe('listQuery', () => {
 		);
 		expect(listQuery(parseDashboardView(params('q=%20')), null, 50)).toBe('limit=50&sort=created&order=desc');
 	});
+
+	it('asks for the summaries of the given metrics only', () => {
+		const view = parseDashboardView(params(''));
+		expect(listQuery(view, null, 100, ['train/loss', 'acc'])).toBe(
+			'limit=100&sort=created&order=desc&metrics=train%2Floss%2Cacc'
+		);
+		expect(listQuery(view, null, 100, [])).toBe('limit=100&sort=created&order=desc');
+	});
 });
 
 describe('filters', () => {

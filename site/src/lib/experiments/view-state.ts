@@ -77,12 +77,21 @@ export function toggleSort(view: DashboardView, sort: ExperimentSort): Dashboard
 	return { ...view, sort, order };
 }
 
-/** The list request for a view: `GET /api/workspaces/:id/experiments?...`. */
-export function listQuery(view: DashboardView, cursor: string | null, limit: number): string {
+/**
+ * The list request for a view: `GET /api/workspaces/:id/experiments?...`, asking for the summaries
+ * of `metrics` only (the metric columns shown): rows carry no other summaries.
+ */
+export function listQuery(
+	view: DashboardView,
+	cursor: string | null,
+	limit: number,
+	metrics: string[] = []
+): string {
 	const params = new URLSearchParams({ limit: String(limit), sort: view.sort, order: view.order });
 	if (view.q.trim()) params.set('q', view.q.trim());
 	for (const tag of view.tags) params.append('tag', tag);
 	if (view.status) params.set('status', view.status);
+	if (metrics.length) params.set('metrics', metrics.join(','));
 	if (cursor) params.set('cursor', cursor);
 	return params.toString();
 }

@@ -60,13 +60,13 @@ export const apiReference: EndpointGroup[] = [
 				path: '/api/api-keys',
 				who: 'session',
 				request: '',
-				success: '200 `[{id, name, prefix, workspace_id, created_at, last_used_at, revoked_at}]`'
+				success: '200 `[{id, name, prefix, workspace_id, created_at, last_used_at, revoked_at, expires_at}]`'
 			},
 			{
 				method: 'POST',
 				path: '/api/api-keys',
 				who: 'session',
-				request: '`{name, workspaceId?}`',
+				request: '`{name, workspaceId?, expiresAt?}`',
 				success: '201 the summary plus `key`, shown only this once'
 			},
 			{
@@ -139,14 +139,14 @@ export const apiReference: EndpointGroup[] = [
 			{
 				method: 'PATCH',
 				path: '/api/workspaces/:id/members/:userId',
-				who: 'admin (below admin) / owner',
+				who: 'admin (below admin) / owner, session',
 				request: '`{role}`',
 				success: '200 `Member`'
 			},
 			{
 				method: 'DELETE',
 				path: '/api/workspaces/:id/members/:userId',
-				who: 'admin (below admin) / owner',
+				who: 'admin (below admin) / owner, session',
 				request: '',
 				success: '200 `Member`'
 			}
@@ -165,14 +165,14 @@ export const apiReference: EndpointGroup[] = [
 			{
 				method: 'POST',
 				path: '/api/workspaces/:id/invitations',
-				who: 'admin (owner to invite an admin)',
+				who: 'admin (owner to invite an admin), session',
 				request: '`{email, role}`',
 				success: '201 `Invitation`'
 			},
 			{
 				method: 'DELETE',
 				path: '/api/workspaces/:id/invitations/:invitationId',
-				who: 'admin',
+				who: 'admin, session',
 				request: '',
 				success: '200 `Invitation` (revoked)'
 			},
@@ -206,8 +206,8 @@ export const apiReference: EndpointGroup[] = [
 				method: 'GET',
 				path: '/api/workspaces/:id/experiments',
 				who: 'viewer',
-				request: '`?limit&cursor&q&tag&status&sort&order`',
-				success: '200 `{items: [Experiment], next_cursor}`'
+				request: '`?limit&cursor&q&tag&status&sort&order&metrics`',
+				success: '200 `{items: [Experiment], next_cursor, metric_names}`'
 			},
 			{
 				method: 'POST',
@@ -220,7 +220,7 @@ export const apiReference: EndpointGroup[] = [
 				method: 'POST',
 				path: '/api/experiments/batch',
 				who: 'signed in or key',
-				request: '`{ids}` (1–100)',
+				request: '`{ids, metrics?}` (1–100 ids)',
 				success: '200 `[Experiment]` I can see, in order'
 			},
 			{
@@ -288,8 +288,8 @@ export const apiReference: EndpointGroup[] = [
 				method: 'GET',
 				path: '/api/experiments/:id/metrics',
 				who: 'viewer',
-				request: '`?names&buckets&from&to&after`',
-				success: '200 `{series: [...], cursor}`'
+				request: '`?names&buckets&from&to&after&limit&start_after`',
+				success: '200 `{series: [...], cursor, next_start_after, series_count}`'
 			},
 			{
 				method: 'GET',

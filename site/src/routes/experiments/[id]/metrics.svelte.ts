@@ -1,6 +1,6 @@
 import type { BucketedSeries, RawSeries, SeriesRead } from '$contracts/logs';
-import { apiGet } from '$lib/api';
 import { pointCount } from '$lib/charts/series';
+import { readSeriesPage } from '$lib/experiments/api';
 import { poller } from './poller';
 
 /** What one chart shows: raw points, or buckets (`bucketWidth` > 1) with their min/max band. */
@@ -28,6 +28,12 @@ export interface MetricView {
 
 const POLL_INTERVAL_MS = 1000;
 
+/** A page of series as the API pages them (by name), and the cursor its live polls continue from. */
+interface SeriesPage {
+	startAfter: string | null;
+	cursor: string;
+}
+
 function toData(read: RawSeries | BucketedSeries): MetricData {
 	if (read.resolution === 'raw') {
 		return {
@@ -49,10 +55,56 @@ function toData(read: RawSeries | BucketedSeries): MetricData {
 	};
 }
 
+/** Views of freshly read series, keeping the zoom each had (by name, in a Map: any name is a key). */
+function freshViews(series: Array<RawSeries | BucketedSeries>, previous: MetricView[]): MetricView[] {
+	const zooms = new Map(previous.map((view) => [view.name, view.zoom]));
+	return series.map((one) => ({
+		name: one.name,
+		count: one.count,
+		full: toData(one),
+		zoom: zooms.get(one.name) ?? null
+	}));
+}
+
 /**
- * An experiment's metric series for its charts: one bucketed read of everything, then (while the
- * run is live) `after=<cursor>` polls whose new points are appended. Views are replaced, never
- * mutated, so only the charts whose series changed redraw.
+ * A poll's new points appended to the views they belong to; series not shown yet become views.
+ * `tooLong` when a series now holds more raw points than `maxPoints` (time to bucket it again).
+ */
+function appendPolled(views: MetricView[], polled: Array<RawSeries | BucketedSeries>, maxPoints: number) {
+	// Maps and Sets, not objects: a metric may be called "__proto__" or "constructor".
+	const incoming = new Map(
+		polled.flatMap((series) => (series.resolution === 'raw' ? [[series.name, series] as const] : []))
+	);
+	const known = new Set(views.map((view) => view.name));
+	let changed = false;
+	let tooLong = false;
+	const updated = views.map((view) => {
+		const series = incoming.get(view.name);
+		if (!series || (series.steps.length === 0 && series.count === view.count)) return view;
+		const full = view.full;
+		// The chart copies the arrays it draws, so growing them in place is safe and cheap.
+		full.steps.push(...series.steps);
+		full.times.push(...series.times);
+		full.values.push(...series.values);
+		full.mins?.push(...series.values);
+		full.maxs?.push(...series.values);
+		changed = true;
+		tooLong ||= full.values.length > maxPoints;
+		return { ...view, count: series.count, full: { ...full, points: full.points + series.steps.length } };
+	});
+	const added: MetricView[] = [...incoming.values()]
+		.filter((series) => !known.has(series.name))
+		.map((series) => ({ name: series.name, count: series.count, full: toData(series), zoom: null }));
+	if (added.length === 0) return { views: updated, changed, tooLong };
+	const all = [...updated, ...added].sort((a, b) => (a.name < b.name ? -1 : 1));
+	return { views: all, changed: true, tooLong };
+}
+
+/**
+ * An experiment's metric series for its charts: a bucketed read of everything (page by page, as
+ * the API serves at most 100 series a request), then (while the run is live) `after=<cursor>`
+ * polls of the same pages whose new points are appended. Views are replaced, never mutated, so
+ * only the charts whose series changed redraw.
  */
 export class ExperimentMetrics {
 	views = $state.raw<MetricView[]>([]);
@@ -63,7 +115,8 @@ export class ExperimentMetrics {
 
 	#id: string;
 	#buckets: number;
-	#cursor: string | undefined;
+	/** Empty until the first full read: nothing to poll yet. */
+	#pages: SeriesPage[] = [];
 	/** Bumped by every full read, so an older poll's answer is dropped instead of appended twice. */
 	#generation = 0;
 	#reloading = false;
@@ -74,20 +127,22 @@ export class ExperimentMetrics {
 		this.#buckets = buckets;
 	}
 
-	/** Reads every series at chart resolution. */
+	/** Reads every series at chart resolution, every page of them. */
 	async load(): Promise<void> {
 		const generation = ++this.#generation;
 		try {
-			const read = await apiGet<SeriesRead>(`/api/experiments/${this.#id}/metrics?buckets=${this.#buckets}`);
-			if (generation !== this.#generation) return;
-			const previous = this.views;
-			this.views = read.series.map((series) => ({
-				name: series.name,
-				count: series.count,
-				full: toData(series),
-				zoom: previous.find((view) => view.name === series.name)?.zoom ?? null
-			}));
-			this.#cursor = read.cursor;
+			const pages: SeriesPage[] = [];
+			const series: Array<RawSeries | BucketedSeries> = [];
+			let startAfter: string | null = null;
+			do {
+				const read: SeriesRead = await readSeriesPage(this.#id, { buckets: this.#buckets, startAfter });
+				if (generation !== this.#generation) return;
+				pages.push({ startAfter, cursor: read.cursor });
+				series.push(...read.series);
+				startAfter = read.next_start_after;
+			} while (startAfter !== null);
+			this.views = freshViews(series, this.views);
+			this.#pages = pages;
 			this.error = undefined;
 		} catch (error) {
 			if (generation !== this.#generation) return;
@@ -114,9 +169,13 @@ export class ExperimentMetrics {
 
 	async zoom(name: string, range: { from: number; to: number }): Promise<void> {
 		this.#update(name, (view) => ({ ...view, zoom: { ...range, data: null } }));
-		const query = `names=${encodeURIComponent(name)}&buckets=${this.#buckets}&from=${range.from}&to=${range.to}`;
 		try {
-			const read = await apiGet<SeriesRead>(`/api/experiments/${this.#id}/metrics?${query}`);
+			const read = await readSeriesPage(this.#id, {
+				names: [name],
+				buckets: this.#buckets,
+				from: range.from,
+				to: range.to
+			});
 			const series = read.series[0];
 			this.#update(name, (view) =>
 				view.zoom?.from === range.from && view.zoom.to === range.to && series
@@ -138,54 +197,38 @@ export class ExperimentMetrics {
 	}
 
 	async #poll(): Promise<void> {
-		const cursor = this.#cursor;
-		if (cursor === undefined) return;
+		const pages = this.#pages;
+		if (pages.length === 0) return;
 		const generation = this.#generation;
-		let read: SeriesRead;
+		const reads: SeriesRead[] = [];
 		try {
-			read = await apiGet<SeriesRead>(
-				`/api/experiments/${this.#id}/metrics?after=${encodeURIComponent(cursor)}`
-			);
+			for (const page of pages) {
+				reads.push(
+					await readSeriesPage(this.#id, {
+						buckets: this.#buckets,
+						startAfter: page.startAfter,
+						after: page.cursor
+					})
+				);
+			}
 		} catch (error) {
 			this.pollError = error instanceof Error ? error.message : 'Live update failed.';
 			return;
 		}
-		if (generation !== this.#generation || cursor !== this.#cursor) return;
-		this.#cursor = read.cursor;
+		if (generation !== this.#generation || pages !== this.#pages) return;
+		this.#pages = pages.map((page, i) => ({ ...page, cursor: reads[i].cursor }));
 		this.pollError = undefined;
 
-		const byName: Record<string, MetricView> = Object.fromEntries(
-			this.views.map((view) => [view.name, view])
+		const merged = appendPolled(
+			this.views,
+			reads.flatMap((read) => read.series),
+			2 * this.#buckets
 		);
-		let changed = false;
-		let tooLong = false;
-		for (const series of read.series) {
-			if (series.resolution !== 'raw') continue;
-			const view = byName[series.name];
-			if (!view) {
-				byName[series.name] = { name: series.name, count: series.count, full: toData(series), zoom: null };
-				changed = true;
-				continue;
-			}
-			if (series.steps.length === 0 && series.count === view.count) continue;
-			const full = view.full;
-			// The chart copies the arrays it draws, so growing them in place is safe and cheap.
-			full.steps.push(...series.steps);
-			full.times.push(...series.times);
-			full.values.push(...series.values);
-			full.mins?.push(...series.values);
-			full.maxs?.push(...series.values);
-			byName[series.name] = {
-				...view,
-				count: series.count,
-				full: { ...full, points: full.points + series.steps.length }
-			};
-			changed = true;
-			tooLong ||= full.values.length > 2 * this.#buckets;
-		}
-		if (changed) this.views = Object.values(byName).sort((a, b) => (a.name < b.name ? -1 : 1));
-		// Appended raw points add up; bucket the series again before charts get slow.
-		if (tooLong && !this.#reloading) {
+		if (merged.changed) this.views = merged.views;
+		// Series added where the pages no longer reach (a new name shifts the pages after it) are
+		// read by a full reload; so is a series whose appended raw points would slow its chart.
+		const missing = merged.views.length < reads[reads.length - 1].series_count;
+		if ((merged.tooLong || missing) && !this.#reloading) {
 			this.#reloading = true;
 			await this.load().finally(() => (this.#reloading = false));
 		}
