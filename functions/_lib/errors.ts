@@ -1,6 +1,9 @@
 import type { ErrorCode, ErrorEnvelope } from './contracts/common.ts';
 
-/** The one error type handlers throw; `withErrorEnvelope` turns it into the DESIGN §3 envelope. */
+/**
+ * The one error type handlers throw; `withErrorEnvelope` turns it into the error envelope
+ * (ARCHITECTURE.md, Wire contract).
+ */
 export class ApiError extends Error {
 	constructor(
 		readonly status: number,

@@ -87,9 +87,9 @@ export function streamedBody(
 }
 
 /**
- * Wraps a handler so every failure becomes the DESIGN §3 envelope and nothing internal leaks, and
- * every response (success or not) carries the security headers — on Netlify too, where the CDN's
- * header rules do not reach function responses.
+ * Wraps a handler so every failure becomes the error envelope (ARCHITECTURE.md, Wire contract)
+ * and nothing internal leaks, and every response (success or not) carries the security headers —
+ * on Netlify too, where the CDN's header rules do not reach function responses.
  */
 export function withErrorEnvelope(handler: Handler): Handler {
 	return async (req, context) => {

@@ -4,7 +4,7 @@
  * one field or as text (NaN, Infinity, duplicate and prototype keys, deep nesting, invalid UTF-8,
  * over the size limit), odd content types, as the owner (JWT and API key), anonymous, or with
  * junk credentials — over real HTTP to the real app. Every response must be a success envelope
- * or the DESIGN §3 error envelope, never a 5xx; a rejected write must leave the world's rows
+ * or the error envelope (README, API), never a 5xx; a rejected write must leave the world's rows
  * exactly as they were. `TORA_FUZZ_RUNS` sets the cases per route (default 100); a failure prints
  * fast-check's seed and the shrunk request, and `TORA_FUZZ_SEED` replays it.
  */

@@ -1,7 +1,8 @@
 /**
- * DESIGN §3 over real HTTP against the single server, sent exactly as the public `tora` Python
- * SDK 0.0.12 sends it: `x-api-key`, JSON bodies with its field names, `{logs: [...]}` batches it
- * re-sends after a failure, and the response fields it reads (`data.id`, `data.url`, ...).
+ * The fixed wire shapes (ARCHITECTURE.md, Wire contract) over real HTTP against the single server,
+ * sent exactly as the public `tora` Python SDK 0.0.12 sends it: `x-api-key`, JSON bodies with its
+ * field names, `{logs: [...]}` batches it re-sends after a failure, and the response fields it
+ * reads (`data.id`, `data.url`, ...).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';

@@ -90,7 +90,7 @@ export async function createKey(token: string, workspaceId?: string): Promise<{ 
 	return { id: result.body.data.id, key: result.body.data.key };
 }
 
-/** Every error response must be the one envelope of DESIGN §3. */
+/** Every error response must be the one error envelope (ARCHITECTURE.md, Wire contract). */
 export function expectEnvelope(result: ApiResult, status: number, code: string): void {
 	if (result.status !== status || result.body?.status !== status || result.body?.error?.code !== code) {
 		throw new Error(`expected ${status} ${code}, got ${result.status} ${JSON.stringify(result.body)}`);

@@ -525,7 +525,7 @@ export function requestArbitrary(route: Route, method: string, world: FuzzWorld)
 		});
 }
 
-/** The status each error code belongs to (DESIGN §3 plus 429). */
+/** The status each error code belongs to (ARCHITECTURE.md, Wire contract), 5xx left out. */
 const CODE_FOR_STATUS: Record<number, string> = {
 	400: 'VALIDATION_ERROR',
 	401: 'UNAUTHENTICATED',

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-/** Every 2xx body: `{status, data}` (DESIGN §3). */
+/** Every 2xx body: `{status, data}` (ARCHITECTURE.md, Wire contract). */
 export type Envelope<T> = { status: number; data: T };
 
 export const ErrorCode = z.enum([

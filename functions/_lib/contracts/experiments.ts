@@ -253,7 +253,10 @@ export type MetricSummary = z.infer<typeof MetricSummary>;
 export const ResultValue = z.object({ name: z.string(), value: z.number(), logged_at: z.string() });
 export type ResultValue = z.infer<typeof ResultValue>;
 
-/** An experiment as every endpoint returns it (DESIGN §3: snake_case, `url` to its page). */
+/**
+ * An experiment as every endpoint returns it: snake_case, `url` to its page (README, API, "The
+ * `Experiment` object"; ARCHITECTURE.md, Wire contract).
+ */
 export const Experiment = z.object({
 	id: z.uuid(),
 	name: z.string(),

@@ -1,6 +1,5 @@
-"""Interchangeability with the public `tora` 0.0.12 SDK's wire format (see the notes in
-/work/notes/tora-sdk-protocol.md): runs it creates load in ours, and runs ours creates read the way
-it reads them."""
+"""Interchangeability with the public `tora` 0.0.12 SDK's wire format (ARCHITECTURE.md,
+Wire contract): runs it creates load in ours, and runs ours creates read the way it reads them."""
 
 import http.client
 import json

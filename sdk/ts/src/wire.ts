@@ -1,7 +1,7 @@
 /**
- * The wire shapes this client sends and reads (DESIGN §3). Written out here so the published
- * package is self-contained; `contract-check.ts` proves at compile time that they agree with the
- * server's contracts in functions/_lib/contracts.
+ * The wire shapes this client sends and reads (the repository's ARCHITECTURE.md, Wire contract).
+ * Written out here so the published package is self-contained; `contract-check.ts` proves at
+ * compile time that they agree with the server's contracts in functions/_lib/contracts.
  */
 
 export type HyperparamValue = string | number | boolean;
