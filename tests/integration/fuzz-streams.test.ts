@@ -1,8 +1,9 @@
 /**
  * Property-based fuzzing of downloads that end early: CSV exports from a real `npm start` process
  * cut at generated points — before the first byte, after any number of bytes, after a pause with
- * the client not reading, by aborting fetch or destroying the socket, several at once — must never crash the server or leave a database connection busy (pg_stat_activity
- * on PostgreSQL; on the embedded database, the server must still answer and finish a whole export).
+ * the client not reading, by aborting fetch or destroying the socket, several at once — must
+ * never crash the server or leave a database connection busy (pg_stat_activity on PostgreSQL; on
+ * the embedded database, the server must still answer and finish a whole export).
  * `TORA_FUZZ_RUNS` scales the cases (default 100 → 40 here); `TORA_FUZZ_SEED` replays a failure.
  */
 import { request } from 'node:http';

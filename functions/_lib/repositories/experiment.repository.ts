@@ -99,6 +99,18 @@ const toMetricSummary = (s: {
 	last: s.last_value
 });
 
+/** The metric_series columns a summary is made of (with the experiment it belongs to). */
+const SUMMARY_COLUMNS = [
+	'experiment_id',
+	'name',
+	'point_count',
+	'first_step',
+	'last_step',
+	'min_value',
+	'max_value',
+	'last_value'
+] as const;
+
 const toResultValue = (r: { name: string; value: number; logged_at: Date }): ResultValue => ({
 	name: r.name,
 	value: r.value,
@@ -129,16 +141,7 @@ async function withSummaries(db: Db, rows: ExperimentRow[], origin: string): Pro
 	const [series, results] = await Promise.all([
 		db
 			.selectFrom('metric_series')
-			.select([
-				'experiment_id',
-				'name',
-				'point_count',
-				'first_step',
-				'last_step',
-				'min_value',
-				'max_value',
-				'last_value'
-			])
+			.select(SUMMARY_COLUMNS)
 			.where('experiment_id', 'in', ids)
 			.orderBy('experiment_id')
 			.orderBy('name')
@@ -177,16 +180,7 @@ async function withListSummaries(
 			? []
 			: db
 					.selectFrom('metric_series')
-					.select([
-						'experiment_id',
-						'name',
-						'point_count',
-						'first_step',
-						'last_step',
-						'min_value',
-						'max_value',
-						'last_value'
-					])
+					.select(SUMMARY_COLUMNS)
 					.where('experiment_id', 'in', ids)
 					.where('name', 'in', metricNames)
 					.orderBy('experiment_id')
