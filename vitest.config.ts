@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,6 +7,10 @@ import { defineConfig } from 'vitest/config';
  * run: embedded PGlite by default, a fresh database on DATABASE_URL's server when it is set.
  */
 export default defineConfig({
+	// The site's `$contracts` alias (site/svelte.config.js), for site modules that import rules at runtime.
+	resolve: {
+		alias: { $contracts: fileURLToPath(new URL('./functions/_lib/contracts', import.meta.url)) }
+	},
 	test: {
 		include: [
 			'functions/**/*.test.ts',

@@ -4,15 +4,13 @@
  */
 import type { Principal } from './auth.ts';
 import type { WorkspaceRole } from './contracts/common.ts';
+import { roleAtLeast } from './contracts/rules.ts';
 import type { Db } from './db.ts';
 import { forbidden, notFound } from './errors.ts';
 import { findRole } from './repositories/workspace.repository.ts';
 
-const RANK: Record<WorkspaceRole, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
-
-export function roleAtLeast(role: WorkspaceRole, minimum: WorkspaceRole): boolean {
-	return RANK[role] >= RANK[minimum];
-}
+// The role order lives in contracts/rules.ts, shared with the site's permissions.
+export { roleAtLeast };
 
 /** "an editor", "a viewer": the role as the 403 message names it. */
 const withArticle = (role: WorkspaceRole) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;

@@ -11,8 +11,8 @@
  *   auth.ts, called by each function): an API key can read members and invitations but never
  *   give anyone access, so a leaked key cannot buy its thief a membership that outlives it.
  */
-import { roleAtLeast } from './authorize.ts';
 import type { WorkspaceRole } from './contracts/common.ts';
+import { manages, roleAtLeast } from './contracts/rules.ts';
 import { forbidden } from './errors.ts';
 
 const article = (role: WorkspaceRole) => (role === 'admin' || role === 'owner' ? 'an' : 'a');
@@ -22,8 +22,7 @@ function assertManages(actor: WorkspaceRole, role: WorkspaceRole, action: string
 	if (!roleAtLeast(actor, 'admin')) {
 		throw forbidden(`This needs the admin role or higher; you are ${article(actor)} ${actor}.`);
 	}
-	if (actor === 'owner') return;
-	if (!roleAtLeast(role, 'admin')) return;
+	if (manages(actor, role)) return;
 	throw forbidden(
 		`Only an owner can ${action} ${article(role)} ${role}; you are ${article(actor)} ${actor}.`
 	);

@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, Uuid } from './common.ts';
 import { MetricName, metricNameList } from './logs.ts';
+import {
+	MAX_DESCRIPTION_LENGTH,
+	MAX_EXPERIMENT_NAME_LENGTH,
+	MAX_HYPERPARAM_KEY_LENGTH,
+	MAX_HYPERPARAM_VALUE_LENGTH,
+	MAX_HYPERPARAMS,
+	MAX_TAG_LENGTH,
+	MAX_TAGS
+} from './rules.ts';
 
 /**
  * Bounds on what one row of a list (workspace list, batch) carries: summaries only of the metrics
@@ -49,26 +58,26 @@ function text(max: number) {
 		});
 }
 
-export const ExperimentName = label(255);
+export const ExperimentName = label(MAX_EXPERIMENT_NAME_LENGTH);
 
 /** `null` clears the description, as an empty string does. */
-export const ExperimentDescription = prose(10_000)
+export const ExperimentDescription = prose(MAX_DESCRIPTION_LENGTH)
 	.nullable()
 	.transform((value) => value ?? '');
 
 /** JSON has no NaN or Infinity, and zod's number rejects them as well. */
-export const HyperparamValue = z.union([prose(1000), z.number(), z.boolean()], {
+export const HyperparamValue = z.union([prose(MAX_HYPERPARAM_VALUE_LENGTH), z.number(), z.boolean()], {
 	error: 'must be a string (at most 1000 characters), a finite number or a boolean'
 });
 export type HyperparamValue = z.infer<typeof HyperparamValue>;
 
-export const Hyperparam = z.strictObject({ key: label(100), value: HyperparamValue });
+export const Hyperparam = z.strictObject({ key: label(MAX_HYPERPARAM_KEY_LENGTH), value: HyperparamValue });
 export type Hyperparam = z.infer<typeof Hyperparam>;
 
 /** An ordered list (the SDK keeps the order of its dict); keys are unique. */
 export const Hyperparams = z
 	.array(Hyperparam, { error: 'must be a list of {key, value} objects' })
-	.max(500, { error: 'must have at most 500 entries' })
+	.max(MAX_HYPERPARAMS, { error: `must have at most ${MAX_HYPERPARAMS} entries` })
 	.superRefine((entries, ctx) => {
 		const seen = new Set<string>();
 		entries.forEach((entry, index) => {
@@ -79,12 +88,12 @@ export const Hyperparams = z
 		});
 	});
 
-export const Tag = label(50);
+export const Tag = label(MAX_TAG_LENGTH);
 
 /** Duplicates that differ only in case collapse to the first spelling, as the SDK does. */
 export const Tags = z
 	.array(Tag, { error: 'must be a list of strings' })
-	.max(50, { error: 'must have at most 50 tags' })
+	.max(MAX_TAGS, { error: `must have at most ${MAX_TAGS} tags` })
 	.transform((tags) => {
 		const seen = new Set<string>();
 		return tags.filter((tag) => {

@@ -1,16 +1,15 @@
 import * as z from 'zod';
 import { isStorableText } from './common.ts';
+import { MAX_METADATA_BYTES, MAX_METRIC_NAME_LENGTH, MAX_STEP, METRIC_NAME_PATTERN } from './rules.ts';
 
-/** The SDK's own metric-name rule (tora 0.0.12): the same check runs in our SDKs before sending. */
-export const METRIC_NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
-export const MAX_BATCH_ENTRIES = 10_000;
-export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
-export const MAX_METADATA_BYTES = 10 * 1024;
-/**
- * Distinct metrics one experiment may hold. Every series costs a summary row, rollups and chart
- * space; a script that logs a new name per step would otherwise grow an experiment without end.
- */
-export const MAX_SERIES_PER_EXPERIMENT = 10_000;
+// Re-exported: importers of the log contracts read the limits from here as before.
+export {
+	MAX_BATCH_BYTES,
+	MAX_BATCH_ENTRIES,
+	MAX_METADATA_BYTES,
+	MAX_SERIES_PER_EXPERIMENT,
+	METRIC_NAME_PATTERN
+} from './rules.ts';
 /** Series per metrics read (and its default page size): the rest is read page by page. */
 export const MAX_SERIES_PER_READ = 100;
 /** Metric names one request may name (`names` of a metrics read). */
@@ -19,7 +18,7 @@ export const MAX_NAMES_PER_READ = 100;
 export const MetricName = z
 	.string({ error: 'must be a string' })
 	.min(1, { error: 'must not be empty' })
-	.max(100, { error: 'must be at most 100 characters' })
+	.max(MAX_METRIC_NAME_LENGTH, { error: `must be at most ${MAX_METRIC_NAME_LENGTH} characters` })
 	.regex(METRIC_NAME_PATTERN, { error: 'may contain only letters, digits, _ - . /' });
 
 /** jsonb refuses NUL and lone surrogates anywhere, in keys as in values. */
@@ -64,7 +63,7 @@ export const LogEntry = z.strictObject({
 		.number({ error: 'must be an integer or null' })
 		.int({ error: 'must be an integer' })
 		.min(0, { error: 'must be 0 or more' })
-		.max(Number.MAX_SAFE_INTEGER, { error: 'is too large' })
+		.max(MAX_STEP, { error: 'is too large' })
 		.nullish(),
 	metadata: Metadata.nullish()
 });
@@ -111,7 +110,7 @@ const Step = z.coerce
 	.number({ error: 'must be a step number' })
 	.int({ error: 'must be an integer' })
 	.min(0, { error: 'must be 0 or more' })
-	.max(Number.MAX_SAFE_INTEGER);
+	.max(MAX_STEP);
 
 /** `GET /api/experiments/{id}/metrics` query. */
 export const SeriesQuery = z

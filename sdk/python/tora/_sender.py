@@ -22,7 +22,8 @@ MAX_QUEUE = 1_000_000
 BATCH_THRESHOLD = 1_000
 INTERVAL = 1.0
 MAX_BATCH_ENTRIES = 10_000  # the server's limit
-MAX_BATCH_BYTES = 1_500_000  # the server accepts 2 MB; stay well clear of it
+# A target size, not the server's limit (2 MiB): batches are cut below it to leave room for JSON framing.
+TARGET_BATCH_BYTES = 1_500_000
 OVERFLOW_CHUNK = 1_000
 
 
@@ -71,6 +72,8 @@ class Sender:
         self._overflow: List[Entry] = []
         self._overflow_lock = threading.Lock()
         self._warned: Set[str] = set()
+        # Only the sender thread posts, so this one keep-alive connection is never shared.
+        self._conn = _http.Connection(base_url)
         self._thread = threading.Thread(target=self._run, name="tora-sender-%s" % experiment_id[:8], daemon=True)
         self._thread.start()
 
@@ -120,6 +123,14 @@ class Sender:
     # -- the sender thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            # The thread owns the connection: it closes it when it stops (at close()), so a
+            # request cannot be cut from another thread.
+            self._conn.close()
+
+    def _loop(self) -> None:
         while True:
             self._wake.wait(INTERVAL)
             self._wake.clear()
@@ -162,7 +173,7 @@ class Sender:
             except IndexError:
                 break
             text = encode(entry)
-            if out and size + len(text) + 1 > MAX_BATCH_BYTES:
+            if out and size + len(text) + 1 > TARGET_BATCH_BYTES:
                 queue.appendleft(entry)
                 break
             out.append(text)
@@ -171,7 +182,7 @@ class Sender:
 
     def _post(self, batch: List[str]) -> _http.Response:
         body = ('{"logs":[' + ",".join(batch) + "]}").encode("ascii")
-        return _http.request(self.base_url, "POST", self._path, self.api_key, body)
+        return self._conn.request("POST", self._path, self.api_key, body)
 
     def _deliver(self, batch: List[str], depth: int = 0) -> None:
         resp, error = _http.with_retries(lambda: self._post(batch), self.retry_timeout, sleep=self._abort.wait)

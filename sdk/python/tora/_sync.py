@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from . import _config, _http, _spool
 from ._errors import error_message
-from ._sender import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES
+from ._sender import MAX_BATCH_ENTRIES, TARGET_BATCH_BYTES
 
 
 class _Stop(Exception):
@@ -62,7 +62,7 @@ def _batches(logs: List[Any]) -> List[List[Any]]:
     size = 12
     for entry in logs:
         n = len(json.dumps(entry, separators=(",", ":"))) + 1
-        if current and (len(current) >= MAX_BATCH_ENTRIES or size + n > MAX_BATCH_BYTES):
+        if current and (len(current) >= MAX_BATCH_ENTRIES or size + n > TARGET_BATCH_BYTES):
             batches.append(current)
             current, size = [], 12
         current.append(entry)
@@ -76,10 +76,21 @@ def _upload_logs(base_url: str, key: str, experiment_id: str, logs: List[Any], b
     totals = {"sent": 0, "stored": 0, "duplicates": 0, "rejected": 0}
     path = "/experiments/%s/logs/batch" % experiment_id
     pending = _batches(logs)
+    conn = _http.Connection(base_url)  # one kept-alive connection for all the batches
+    try:
+        return _upload_batches(conn, path, key, pending, budget, totals, out)
+    finally:
+        conn.close()
+
+
+def _upload_batches(
+    conn: "_http.Connection", path: str, key: str, pending: List[List[Any]], budget: float, totals: Dict[str, int], out: TextIO
+) -> Dict[str, int]:
+    base_url = conn.base_url
     while pending:
         batch = pending.pop(0)
         body = json.dumps({"logs": batch}, separators=(",", ":")).encode("utf-8")
-        resp, error = _http.with_retries(lambda: _http.request(base_url, "POST", path, key, body), budget)
+        resp, error = _http.with_retries(lambda: conn.request("POST", path, key, body), budget)
         if resp is None or _http.is_retryable(resp.status):
             reason = "HTTP %d" % resp.status if resp is not None else _http.describe(error) if error else "no answer"
             raise _Stop("%s unreachable (%s)" % (base_url, reason))

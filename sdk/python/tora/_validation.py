@@ -15,6 +15,13 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9_\-./]+")
 MAX_NAME_LENGTH = 100
 MAX_STEP = 2**53 - 1  # Number.MAX_SAFE_INTEGER: the server keeps steps exact.
 MAX_METADATA_BYTES = 10 * 1024
+# The server's lengths (code points, as len counts) for experiment fields; tests/support/rule-cases.json
+# keeps them in step with the server.
+MAX_EXPERIMENT_NAME_LENGTH = 255
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_TAG_LENGTH = 50
+MAX_HYPERPARAM_KEY_LENGTH = 100
+MAX_HYPERPARAM_VALUE_LENGTH = 1000
 
 METRIC_METADATA = '{"type":"metric"}'
 RESULT_METADATA = '{"type":"result"}'
@@ -55,15 +62,23 @@ def text_problem(value: str) -> Optional[str]:
     return "must not contain control characters other than tab and line breaks (found U+%04X)" % ord(bad.group())
 
 
-def check_label(what: str, value: str) -> str:
+def _check_length(what: str, value: str, max_length: Optional[int]) -> None:
+    if max_length is not None and len(value) > max_length:
+        raise ToraValidationError("%s must be at most %d characters" % (what, max_length))
+
+
+def check_label(what: str, value: str, max_length: Optional[int] = None) -> str:
     """The label trimmed as the server trims it; raises naming the field and the character."""
     problem = label_problem(value)
     if problem:
         raise ToraValidationError("%s %s: %r" % (what, problem, value[:120]))
-    return js_trim(value)
+    trimmed = js_trim(value)
+    _check_length(what, trimmed, max_length)
+    return trimmed
 
 
-def check_text(what: str, value: str) -> str:
+def check_text(what: str, value: str, max_length: Optional[int] = None) -> str:
+    _check_length(what, value, max_length)
     problem = text_problem(value)
     if problem:
         raise ToraValidationError("%s %s" % (what, problem))
@@ -179,9 +194,9 @@ def check_experiment_fields(
     """Shape checks and the character rules; the server applies the full rules and its 400 names the field."""
     if not isinstance(name, str) or not js_trim(name):
         raise ToraValidationError("experiment name must be a non-empty string")
-    check_label("experiment name", name)
+    check_label("experiment name", name, MAX_EXPERIMENT_NAME_LENGTH)
     if isinstance(description, str):
-        check_text("description", description)
+        check_text("description", description, MAX_DESCRIPTION_LENGTH)
     hp_list = None
     if hyperparams:
         if isinstance(hyperparams, Mapping):
@@ -196,9 +211,9 @@ def check_experiment_fields(
         for key, value in items:
             if not isinstance(key, str) or not js_trim(key):
                 raise ToraValidationError("hyperparameter keys must be non-empty strings, got %r" % (key,))
-            key = check_label("hyperparameter key", key)
+            key = check_label("hyperparameter key", key, MAX_HYPERPARAM_KEY_LENGTH)
             if isinstance(value, str):
-                check_text("hyperparameter %r" % key, value)
+                check_text("hyperparameter %r" % key, value, MAX_HYPERPARAM_VALUE_LENGTH)
             elif isinstance(value, bool):
                 pass
             elif isinstance(value, (int, float)):
@@ -220,5 +235,5 @@ def check_experiment_fields(
         for tag in tags:
             if not isinstance(tag, str) or not js_trim(tag):
                 raise ToraValidationError("tags must be non-empty strings, got %r" % (tag,))
-            tag_list.append(check_label("tag", tag))
+            tag_list.append(check_label("tag", tag, MAX_TAG_LENGTH))
     return name, hp_list, tag_list

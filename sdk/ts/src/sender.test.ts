@@ -8,10 +8,10 @@ import {
 	batchBody,
 	encodeEntry,
 	EntryQueue,
-	MAX_BATCH_BYTES,
 	MAX_BATCH_ENTRIES,
 	Sender,
 	takeBatch,
+	TARGET_BATCH_BYTES,
 	utf8Length
 } from './sender.js';
 import { uuid7 } from './uuid7.js';
@@ -71,13 +71,13 @@ describe('takeBatch', () => {
 		expect(batches.length).toBeGreaterThan(1);
 		let step = 0;
 		for (const batch of batches) {
-			expect(utf8Length(batchBody(batch))).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+			expect(utf8Length(batchBody(batch))).toBeLessThanOrEqual(TARGET_BATCH_BYTES);
 			for (const text of batch) expect(JSON.parse(text).step).toBe(step++);
 		}
 		expect(step).toBe(2000);
 		// Each batch but the last is full: one more entry would not have fitted.
 		const one = utf8Length(batches[0][0]) + 1;
-		expect(utf8Length(batchBody(batches[0])) + one).toBeGreaterThan(MAX_BATCH_BYTES);
+		expect(utf8Length(batchBody(batches[0])) + one).toBeGreaterThan(TARGET_BATCH_BYTES);
 	});
 
 	it('respects custom limits and always makes progress', () => {

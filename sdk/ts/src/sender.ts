@@ -20,8 +20,11 @@ export const BATCH_THRESHOLD = 1_000;
 export const INTERVAL_MS = 1_000;
 /** The server's limit. */
 export const MAX_BATCH_ENTRIES = 10_000;
-/** The server accepts 2 MB; stay well clear of it. */
-export const MAX_BATCH_BYTES = 1_500_000;
+/**
+ * A target size for one batch body, not the server's limit (2 MiB): batches are cut below it so
+ * JSON framing and a large last entry never push a request over.
+ */
+export const TARGET_BATCH_BYTES = 1_500_000;
 /** Entries written to the spool at a time once the queue is full. */
 export const OVERFLOW_CHUNK = 1_000;
 /** `{"logs":[]}` */
@@ -97,7 +100,7 @@ export class EntryQueue {
 export function takeBatch(
 	queue: EntryQueue,
 	maxEntries: number = MAX_BATCH_ENTRIES,
-	maxBytes: number = MAX_BATCH_BYTES
+	maxBytes: number = TARGET_BATCH_BYTES
 ): string[] {
 	const out: string[] = [];
 	let size = ENVELOPE_BYTES;
@@ -185,7 +188,7 @@ export class Sender {
 		this.maxQueue = options.maxQueue ?? MAX_QUEUE;
 		this.threshold = options.threshold ?? BATCH_THRESHOLD;
 		this.maxBatchEntries = options.maxBatchEntries ?? MAX_BATCH_ENTRIES;
-		this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+		this.maxBatchBytes = options.maxBatchBytes ?? TARGET_BATCH_BYTES;
 		this.warn = options.onWarning ?? ((message) => console.warn(message));
 		this.spoolDir = options.spoolDir ?? null;
 		this.timer = setInterval(() => {

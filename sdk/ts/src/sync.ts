@@ -19,7 +19,7 @@ import {
 	withRetries,
 	type FetchLike
 } from './http.js';
-import { badIndices, batchBody, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, utf8Length } from './sender.js';
+import { badIndices, batchBody, MAX_BATCH_ENTRIES, TARGET_BATCH_BYTES, utf8Length } from './sender.js';
 import { appendLinesSync, statusLine } from './spool.js';
 import type { ExperimentStatus } from './wire.js';
 
@@ -93,7 +93,7 @@ function batches(entries: string[]): string[][] {
 	let size = 11;
 	for (const entry of entries) {
 		const bytes = utf8Length(entry) + 1;
-		if (current.length > 0 && (current.length >= MAX_BATCH_ENTRIES || size + bytes > MAX_BATCH_BYTES)) {
+		if (current.length > 0 && (current.length >= MAX_BATCH_ENTRIES || size + bytes > TARGET_BATCH_BYTES)) {
 			out.push(current);
 			current = [];
 			size = 11;

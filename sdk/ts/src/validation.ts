@@ -10,6 +10,12 @@ export const NAME_PATTERN = /^[A-Za-z0-9_\-./]+$/;
 export const MAX_NAME_LENGTH = 100;
 export const MAX_STEP = Number.MAX_SAFE_INTEGER;
 export const MAX_METADATA_BYTES = 10 * 1024;
+/** The server's lengths (code points) for experiment fields; tests/support/rule-cases.json keeps them in step. */
+export const MAX_EXPERIMENT_NAME_LENGTH = 255;
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+export const MAX_TAG_LENGTH = 50;
+export const MAX_HYPERPARAM_KEY_LENGTH = 100;
+export const MAX_HYPERPARAM_VALUE_LENGTH = 1000;
 
 export type LogKind = 'metric' | 'result';
 
@@ -145,9 +151,19 @@ function codePoint(char: string): string {
 	return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** Code points, as the server and Python's `len` count, so an emoji counts once. */
+const codePoints = (value: string) => [...value].length;
+
+function checkLength(rule: ValidationRule, what: string, value: string, max: number): void {
+	if (codePoints(value) > max) {
+		throw new ToraValidationError(rule, `${what} must be at most ${max} characters`);
+	}
+}
+
 /** A label, trimmed as the server trims it; throws naming the field and the character. */
-export function checkLabel(rule: ValidationRule, what: string, value: string): string {
+export function checkLabel(rule: ValidationRule, what: string, value: string, max = Infinity): string {
 	const trimmed = value.trim();
+	checkLength(rule, what, trimmed, max);
 	const bad = LABEL_FORBIDDEN.exec(trimmed);
 	if (bad) {
 		throw new ToraValidationError(
@@ -159,7 +175,8 @@ export function checkLabel(rule: ValidationRule, what: string, value: string): s
 }
 
 /** Free text as it is sent (verbatim); throws naming the field and the character. */
-export function checkText(rule: ValidationRule, what: string, value: string): string {
+export function checkText(rule: ValidationRule, what: string, value: string, max = Infinity): string {
+	checkLength(rule, what, value, max);
 	const bad = TEXT_FORBIDDEN.exec(value);
 	if (bad) {
 		throw new ToraValidationError(
@@ -184,11 +201,11 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 	if (typeof name !== 'string' || name.trim() === '') {
 		throw new ToraValidationError('experiment_name', 'experiment name must be a non-empty string');
 	}
-	checkLabel('experiment_name', 'experiment name', name);
+	checkLabel('experiment_name', 'experiment name', name, MAX_EXPERIMENT_NAME_LENGTH);
 	const body: WireCreateExperiment = { name };
 	if (workspaceId !== undefined && workspaceId !== null) body.workspaceId = workspaceId;
 	if (description !== undefined && description !== null) {
-		body.description = checkText('description', 'description', description);
+		body.description = checkText('description', 'description', description, MAX_DESCRIPTION_LENGTH);
 	}
 	if (hyperparams !== undefined && hyperparams !== null) {
 		if (typeof hyperparams !== 'object' || Array.isArray(hyperparams)) {
@@ -209,8 +226,10 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 					`hyperparameter ${show(key)} must be a string, number or boolean, got ${kindOf(value)}`
 				);
 			}
-			const checkedKey = checkLabel('hyperparams', 'hyperparameter key', key);
-			if (typeof value === 'string') checkText('hyperparams', `hyperparameter ${show(checkedKey)}`, value);
+			const checkedKey = checkLabel('hyperparams', 'hyperparameter key', key, MAX_HYPERPARAM_KEY_LENGTH);
+			if (typeof value === 'string') {
+				checkText('hyperparams', `hyperparameter ${show(checkedKey)}`, value, MAX_HYPERPARAM_VALUE_LENGTH);
+			}
 			return { key: checkedKey, value };
 		});
 	}
@@ -220,7 +239,7 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 			if (typeof tag !== 'string' || tag.trim() === '') {
 				throw new ToraValidationError('tags', `tags must be non-empty strings, got ${show(tag)}`);
 			}
-			return checkLabel('tags', 'tag', tag);
+			return checkLabel('tags', 'tag', tag, MAX_TAG_LENGTH);
 		});
 	}
 	return body;

@@ -5,21 +5,17 @@
  * keeps its user as owner and cannot be deleted, transferred or left by that user.
  */
 import type { WorkspaceRole } from '$contracts/common';
+// The same role order and `manages` rule the server's membership-rules.ts enforces.
+import { manages, roleAtLeast } from '$contracts/rules';
 import type { GrantableRole } from '$contracts/workspaces';
 
 export type WorkspaceFacts = { role: WorkspaceRole; personal: boolean };
 export type MemberFacts = { user_id: string; role: WorkspaceRole };
 
-const rank: Record<WorkspaceRole, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
 const grantable: GrantableRole[] = ['admin', 'editor', 'viewer'];
 
 function isAdmin(role: WorkspaceRole) {
-	return rank[role] >= rank.admin;
-}
-
-/** Whether `actor` may touch someone who has (or would get) `role` at all. */
-function manages(actor: WorkspaceRole, role: WorkspaceRole) {
-	return actor === 'owner' || (isAdmin(actor) && !isAdmin(role));
+	return roleAtLeast(role, 'admin');
 }
 
 /** Roles `actor` may grant by invitation or role change; empty for editors and viewers. */
