@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 
@@ -58,8 +59,30 @@ class ToraWorkspaceError(ToraError):
     """A workspace operation failed."""
 
 
+# C0 controls, DEL, C1 controls and the bidi embedding/override/isolate characters: a terminal acts on
+# them (retitles itself, writes the clipboard, draws fake links) or they make one text read as another.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: every unprintable character becomes a visible escape (`\\x1b`)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: "re.Match[str]") -> str:
+    code = ord(match.group())
+    return "\\x%02x" % code if code < 0x100 else "\\u%04x" % code
+
+
 def error_message(body: Any, fallback: str) -> str:
-    """The server's own message from an error envelope, with per-field details when present."""
+    """The server's own message from an error envelope, with per-field details when present.
+
+    It ends up on the user's terminal (exceptions, warnings, `python -m tora sync`), so whatever
+    the server sent is made printable first."""
+    return printable(_raw_error_message(body, fallback))
+
+
+def _raw_error_message(body: Any, fallback: str) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         err = body["error"]
         message = str(err.get("message") or fallback)
