@@ -18,6 +18,7 @@ import {
 } from '../contracts/experiments.ts';
 import type { Db } from '../db.ts';
 import type { ExperimentsTable } from '../db-types.ts';
+import { toMetricSummary } from './metric-summary.ts';
 
 type ExperimentRow = Selectable<ExperimentsTable>;
 
@@ -80,24 +81,6 @@ function toSummary(row: Pick<ExperimentRow, 'id' | 'name' | 'status' | 'workspac
 	};
 	return summary;
 }
-
-const toMetricSummary = (s: {
-	name: string;
-	point_count: number;
-	first_step: number | null;
-	last_step: number | null;
-	min_value: number | null;
-	max_value: number | null;
-	last_value: number | null;
-}): MetricSummary => ({
-	name: s.name,
-	count: s.point_count,
-	first_step: s.first_step,
-	last_step: s.last_step,
-	min: s.min_value,
-	max: s.max_value,
-	last: s.last_value
-});
 
 /** The metric_series columns a summary is made of (with the experiment it belongs to). */
 const SUMMARY_COLUMNS = [

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import type { BucketedSeries, RawSeries, SeriesQuery, SeriesRead } from '../contracts/logs.ts';
 import type { Db } from '../db.ts';
 import { validationError } from '../errors.ts';
+import { toMetricSummary, type MetricSummaryRow } from './metric-summary.ts';
 
 /** Rollup level L aggregates 16^L steps; levels 1..6 are maintained on ingest. */
 const LEVEL_BITS = 4;
@@ -18,15 +19,8 @@ const MAX_LEVEL = 6;
 /** Points returned per series by one live-polling read; the next poll continues from there. */
 const POLL_LIMIT = 10_000;
 
-interface SeriesSummary {
+interface SeriesSummary extends MetricSummaryRow {
 	id: number;
-	name: string;
-	point_count: number;
-	first_step: number | null;
-	last_step: number | null;
-	min_value: number | null;
-	max_value: number | null;
-	last_value: number | null;
 }
 
 /** What to read for one series of the page. */
@@ -99,18 +93,6 @@ async function readSummaries(db: Db, experimentId: string, query: SeriesQuery) {
 	return { summaries, seriesCount };
 }
 
-function describe(summary: SeriesSummary) {
-	return {
-		name: summary.name,
-		count: summary.point_count,
-		first_step: summary.first_step,
-		last_step: summary.last_step,
-		min: summary.min_value,
-		max: summary.max_value,
-		last: summary.last_value
-	};
-}
-
 function plan(summary: SeriesSummary, query: SeriesQuery): Plan {
 	if (summary.first_step === null || summary.last_step === null) return { kind: 'none' };
 	const low = Math.max(query.from ?? summary.first_step, summary.first_step);
@@ -156,7 +138,7 @@ async function readPlanned(
 		if (p.kind === 'none' || p.kind === 'raw') return raw(summary, pointsAt.get(index + 1) ?? []);
 		const rows = bucketsAt.get(index + 1) ?? [];
 		return {
-			...describe(summary),
+			...toMetricSummary(summary),
 			resolution: 'buckets',
 			bucket_width: p.width,
 			starts: rows.map((row) => row.bucket * p.width),
@@ -183,7 +165,7 @@ function byPosition<R extends { i: number }>(rows: R[]): Map<number, R[]> {
 
 function raw(summary: SeriesSummary, points: PointRow[]): RawSeries {
 	return {
-		...describe(summary),
+		...toMetricSummary(summary),
 		resolution: 'raw',
 		steps: points.map((point) => point.step),
 		values: points.map((point) => point.value),
