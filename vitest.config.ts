@@ -7,9 +7,13 @@ import { defineConfig } from 'vitest/config';
  * run: embedded PGlite by default, a fresh database on DATABASE_URL's server when it is set.
  */
 export default defineConfig({
-	// The site's `$contracts` alias (site/svelte.config.js), for site modules that import rules at runtime.
+	// The site's `$contracts` alias (site/svelte.config.js) and SvelteKit's `$lib`, for site modules
+	// under test that import them at runtime.
 	resolve: {
-		alias: { $contracts: fileURLToPath(new URL('./functions/_lib/contracts', import.meta.url)) }
+		alias: {
+			$contracts: fileURLToPath(new URL('./functions/_lib/contracts', import.meta.url)),
+			$lib: fileURLToPath(new URL('./site/src/lib', import.meta.url))
+		}
 	},
 	test: {
 		include: [
@@ -18,7 +22,8 @@ export default defineConfig({
 			'tests/integration/**/*.test.ts',
 			'site/src/**/*.test.ts',
 			'sdk/ts/src/**/*.test.ts',
-			'sdk/ts/test/**/*.test.ts'
+			'sdk/ts/test/**/*.test.ts',
+			'scripts/**/*.test.ts'
 		],
 		globalSetup: ['tests/support/global-setup.ts'],
 		testTimeout: 30_000,

@@ -1,22 +1,23 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireExperimentRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
-import { LogEntry, type LogBatchResult } from './_lib/contracts/logs.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readBody, readParams, type FunctionConfig } from './_lib/http.ts';
+import { LogEntry } from './_lib/contracts/logs.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { ingestResponse } from './_lib/ingest-response.ts';
+import { noteSignOfLife } from './_lib/repositories/liveness.repository.ts';
 import { ingestLogs } from './_lib/repositories/metric-ingest.repository.ts';
 
-/** One log entry (same fields and idempotency as a batch entry). */
-export default methods({
-	POST: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		await requireExperimentRole(db, principal, id, 'editor');
-		const entry = await readBody(req, LogEntry);
-		const result: LogBatchResult = await ingestLogs(db, id, [entry]);
-		return json(result, 201);
-	}
-});
+export const config: Config = { path: '/api/experiments/:id/logs', method: ['POST'] };
 
-export const config: FunctionConfig = { path: '/api/experiments/:id/logs', method: ['POST'] };
+/** One log entry (same fields and idempotency as a batch entry). */
+export default endpoint(config, 'Logging, series and export', {
+	POST: method({
+		access: { experiment: 'editor' },
+		params: ExperimentIdParams,
+		body: LogEntry,
+		docs: { request: '`LogEntry`', success: '201 `{received, stored, duplicates}`' },
+		handle: async ({ db, params, body }) => {
+			await noteSignOfLife(db, params.id);
+			return ingestResponse(await ingestLogs(db, params.id, [body]));
+		}
+	})
+});

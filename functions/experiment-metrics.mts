@@ -1,24 +1,31 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireExperimentRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { SeriesQuery } from './_lib/contracts/logs.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readParams, readQuery, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { validationError } from './_lib/errors.ts';
+import { json } from './_lib/http.ts';
 import { readSeries } from './_lib/repositories/metric-read.repository.ts';
+
+export const config: Config = { path: '/api/experiments/:id/metrics', method: ['GET'] };
 
 /**
  * Metric series for charts: raw points, or deterministic buckets (min/max/last/count) when a
  * series is longer than `buckets`; `after=<cursor>` returns only points past the last read.
  */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		const query = readQuery(req, SeriesQuery);
-		await requireExperimentRole(db, principal, id, 'viewer');
-		return json(await readSeries(db, id, query), 200, { 'cache-control': 'no-store' });
-	}
+export default endpoint(config, 'Logging, series and export', {
+	GET: method({
+		access: { experiment: 'viewer' },
+		params: ExperimentIdParams,
+		query: SeriesQuery,
+		docs: { success: '200 `{series: [...], cursor, next_start_after, series_count}`' },
+		handle: async ({ db, params, query }) => {
+			const outcome = await readSeries(db, params.id, query);
+			if (outcome.kind === 'unknown-cursor') {
+				throw validationError('Invalid query parameters', {
+					after: ['is not a cursor returned by this endpoint']
+				});
+			}
+			return json(outcome.read, 200, { 'cache-control': 'no-store' });
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/experiments/:id/metrics', method: ['GET'] };

@@ -1,10 +1,9 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireExperimentRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { CreateReferenceBody, type ExperimentReference } from './_lib/contracts/experiments.ts';
-import { getDb } from './_lib/db.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
 import { conflict, notFound, validationError } from './_lib/errors.ts';
-import { json, methods, readBody, readParams, type FunctionConfig } from './_lib/http.ts';
+import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
 import {
 	addReference,
@@ -12,43 +11,44 @@ import {
 	listReferences
 } from './_lib/repositories/experiment.repository.ts';
 
+export const config: Config = { path: '/api/experiments/:id/references', method: ['GET', 'POST'] };
+
 /**
  * Links between experiments (a fine-tune pointing at its base run). Either side may live in
  * another workspace; each side is listed only to callers who may see it.
  */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		await requireExperimentRole(db, principal, id, 'viewer');
-		return json(await listReferences(db, id, principal, publicOrigin(req)));
-	},
-	POST: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		const { referencedId } = await readBody(req, CreateReferenceBody);
-		await requireExperimentRole(db, principal, id, 'editor');
-		if (referencedId === id.toLowerCase()) {
-			throw validationError('An experiment cannot reference itself', {
-				referencedId: ['must be another experiment']
-			});
+export default endpoint(config, 'Experiments', {
+	GET: method({
+		access: { experiment: 'viewer' },
+		params: ExperimentIdParams,
+		docs: { success: '200 `{outgoing, incoming}`' },
+		handle: async ({ req, db, principal, params }) =>
+			json(await listReferences(db, params.id, principal, publicOrigin(req)))
+	}),
+	POST: method({
+		access: { experiment: 'editor' },
+		params: ExperimentIdParams,
+		body: CreateReferenceBody,
+		docs: { success: '201 the link' },
+		handle: async ({ req, db, principal, params: { id }, body: { referencedId } }) => {
+			if (referencedId === id) {
+				throw validationError('An experiment cannot reference itself', {
+					referencedId: ['must be another experiment']
+				});
+			}
+			const origin = publicOrigin(req);
+			const referenced = await findVisibleSummary(db, principal, referencedId, origin);
+			if (!referenced) throw notFound('Referenced experiment');
+			const outcome = await addReference(db, id, referenced.id);
+			if (outcome.kind === 'duplicate') throw conflict('This experiment already references that one.');
+			if (outcome.kind === 'missing') throw notFound('Experiment');
+			const reference: ExperimentReference = {
+				experiment_id: id,
+				referenced_id: referenced.id,
+				created_at: outcome.createdAt.toISOString(),
+				referenced
+			};
+			return json(reference, 201);
 		}
-		const origin = publicOrigin(req);
-		const referenced = await findVisibleSummary(db, principal, referencedId, origin);
-		if (!referenced) throw notFound('Referenced experiment');
-		const outcome = await addReference(db, id, referenced.id);
-		if (outcome.kind === 'duplicate') throw conflict('This experiment already references that one.');
-		if (outcome.kind === 'missing') throw notFound('Experiment');
-		const reference: ExperimentReference = {
-			experiment_id: id.toLowerCase(),
-			referenced_id: referenced.id,
-			created_at: outcome.createdAt.toISOString(),
-			referenced
-		};
-		return json(reference, 201);
-	}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/experiments/:id/references', method: ['GET', 'POST'] };

@@ -1,24 +1,24 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireExperimentRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
+
+export const config: Config = { path: '/api/experiments/:id/results', method: ['GET'] };
 
 /** The experiment's final values (one per name, the latest logged). */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		await requireExperimentRole(db, principal, id, 'viewer');
-		const results = await db
-			.selectFrom('results')
-			.select(['name', 'value', 'logged_at'])
-			.where('experiment_id', '=', id)
-			.orderBy('name')
-			.execute();
-		return json(results);
-	}
+export default endpoint(config, 'Logging, series and export', {
+	GET: method({
+		access: { experiment: 'viewer' },
+		params: ExperimentIdParams,
+		docs: { success: '200 `[{name, value, logged_at}]`' },
+		handle: async ({ db, params }) => {
+			const results = await db
+				.selectFrom('results')
+				.select(['name', 'value', 'logged_at'])
+				.where('experiment_id', '=', params.id)
+				.orderBy('name')
+				.execute();
+			return json(results);
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/experiments/:id/results', method: ['GET'] };

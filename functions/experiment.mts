@@ -1,10 +1,9 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireExperimentRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { UpdateExperimentBody } from './_lib/contracts/experiments.ts';
-import { getDb } from './_lib/db.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
-import { json, methods, readBody, readParams, type FunctionConfig } from './_lib/http.ts';
+import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
 import {
 	deleteExperiment,
@@ -12,38 +11,41 @@ import {
 	updateExperiment
 } from './_lib/repositories/experiment.repository.ts';
 
+export const config: Config = { path: '/api/experiments/:id', method: ['GET', 'PATCH', 'DELETE'] };
+
 /**
  * One experiment: viewers read it (the SDK's `load_experiment`), editors change or delete it.
  * `undefined` after a passed role check means it was deleted in between: still a 404.
  */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		await requireExperimentRole(db, principal, id, 'viewer');
-		const experiment = await getExperiment(db, id, publicOrigin(req));
-		if (!experiment) throw notFound('Experiment');
-		return json(experiment);
-	},
-	PATCH: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		const body = await readBody(req, UpdateExperimentBody);
-		await requireExperimentRole(db, principal, id, 'editor');
-		const experiment = await updateExperiment(db, id, body, publicOrigin(req));
-		if (!experiment) throw notFound('Experiment');
-		return json(experiment);
-	},
-	DELETE: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, ExperimentIdParams);
-		await requireExperimentRole(db, principal, id, 'editor');
-		if (!(await deleteExperiment(db, id))) throw notFound('Experiment');
-		return json({ id, deleted: true });
-	}
+export default endpoint(config, 'Experiments', {
+	GET: method({
+		access: { experiment: 'viewer' },
+		params: ExperimentIdParams,
+		docs: { success: '200 `Experiment`' },
+		handle: async ({ req, db, params }) => {
+			const experiment = await getExperiment(db, params.id, publicOrigin(req));
+			if (!experiment) throw notFound('Experiment');
+			return json(experiment);
+		}
+	}),
+	PATCH: method({
+		access: { experiment: 'editor' },
+		params: ExperimentIdParams,
+		body: UpdateExperimentBody,
+		docs: { request: '`{name?, description?, tags?, hyperparams?, status?}`', success: '200 `Experiment`' },
+		handle: async ({ req, db, params, body }) => {
+			const experiment = await updateExperiment(db, params.id, body, publicOrigin(req));
+			if (!experiment) throw notFound('Experiment');
+			return json(experiment);
+		}
+	}),
+	DELETE: method({
+		access: { experiment: 'editor' },
+		params: ExperimentIdParams,
+		docs: { success: '200 `{id, deleted: true}`' },
+		handle: async ({ db, params }) => {
+			if (!(await deleteExperiment(db, params.id))) throw notFound('Experiment');
+			return json({ id: params.id, deleted: true });
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/experiments/:id', method: ['GET', 'PATCH', 'DELETE'] };

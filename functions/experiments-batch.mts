@@ -1,9 +1,11 @@
-import { authenticate } from './_lib/auth.ts';
+import type { Config } from '@netlify/functions';
 import { ExperimentBatchBody } from './_lib/contracts/experiments.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readBody, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
 import { findVisibleExperiments } from './_lib/repositories/experiment.repository.ts';
+
+export const config: Config = { path: '/api/experiments/batch', method: ['POST'] };
 
 /**
  * Several experiments at once, for the compare view: in the requested order, leaving out those
@@ -11,13 +13,12 @@ import { findVisibleExperiments } from './_lib/repositories/experiment.repositor
  * POST because up to 100 ids do not fit a URL comfortably; it reads, it changes nothing. Each
  * experiment carries only the metric summaries named in `metrics`, and its first results.
  */
-export default methods({
-	POST: async (req) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { ids, metrics } = await readBody(req, ExperimentBatchBody);
-		return json(await findVisibleExperiments(db, principal, ids, metrics, publicOrigin(req)));
-	}
+export default endpoint(config, 'Experiments', {
+	POST: method({
+		access: 'signed-in',
+		body: ExperimentBatchBody,
+		docs: { request: '`{ids, metrics?}` (1–100 ids)', success: '200 `[Experiment]` I can see, in order' },
+		handle: async ({ req, db, principal, body }) =>
+			json(await findVisibleExperiments(db, principal, body.ids, body.metrics, publicOrigin(req)))
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/experiments/batch', method: ['POST'] };

@@ -1,25 +1,25 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { ListExperimentsQuery, WorkspaceExperimentsParams } from './_lib/contracts/experiments.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readParams, readQuery, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
+import { queryClock } from './_lib/liveness.ts';
 import { publicOrigin } from './_lib/public-url.ts';
 import { listWorkspaceExperiments } from './_lib/repositories/experiment.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id/experiments', method: ['GET'] };
 
 /**
  * A workspace's experiments, searched, filtered and paged by cursor (`next_cursor`); each carries
  * only the metric summaries named in `metrics`, so a page costs the same however many metrics
  * its experiments hold.
  */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, WorkspaceExperimentsParams);
-		const query = readQuery(req, ListExperimentsQuery);
-		await requireWorkspaceRole(db, principal, id, 'viewer');
-		return json(await listWorkspaceExperiments(db, id, query, publicOrigin(req)));
-	}
+export default endpoint(config, 'Experiments', {
+	GET: method({
+		access: { workspace: 'viewer' },
+		params: WorkspaceExperimentsParams,
+		query: ListExperimentsQuery,
+		docs: { success: '200 `{items: [Experiment], next_cursor, metric_names}`' },
+		handle: async ({ req, db, params, query }) =>
+			json(await listWorkspaceExperiments(db, params.id, query, publicOrigin(req), queryClock()))
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/workspaces/:id/experiments', method: ['GET'] };

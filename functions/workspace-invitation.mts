@@ -1,26 +1,29 @@
-import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { WorkspaceInvitationParams } from './_lib/contracts/invitations.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
+import { membershipError } from './_lib/membership-errors.ts';
 import { revokeInvitation } from './_lib/repositories/invitation.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id/invitations/:invitationId', method: ['DELETE'] };
 
 /**
  * Revoking a pending invitation (admins; only owners revoke invitations to become admin). Like
  * every change to who may join a workspace, it needs a signed-in session.
  */
-export default methods({
-	DELETE: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSessionToChangeAccess(principal);
-		const { id, invitationId } = readParams(context, WorkspaceInvitationParams);
-		await requireWorkspaceRole(db, principal, id, 'admin');
-		return json(await revokeInvitation(db, { workspaceId: id, actorId: principal.userId, invitationId }));
-	}
+export default endpoint(config, 'Invitations', {
+	DELETE: method({
+		access: { workspace: 'admin', session: 'changes access' },
+		params: WorkspaceInvitationParams,
+		docs: { success: '200 `Invitation` (revoked)' },
+		handle: async ({ db, principal, params }) => {
+			const revocation = await revokeInvitation(db, {
+				workspaceId: params.id,
+				actorId: principal.userId,
+				invitationId: params.invitationId
+			});
+			if (revocation.kind !== 'ok') throw membershipError(revocation);
+			return json(revocation.invitation);
+		}
+	})
 });
-
-export const config: FunctionConfig = {
-	path: '/api/workspaces/:id/invitations/:invitationId',
-	method: ['DELETE']
-};

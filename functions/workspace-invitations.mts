@@ -1,40 +1,40 @@
-import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { CreateInvitationBody, InvitationListQuery } from './_lib/contracts/invitations.ts';
 import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readBody, readParams, readQuery, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
+import { membershipError } from './_lib/membership-errors.ts';
 import { createInvitation, listWorkspaceInvitations } from './_lib/repositories/invitation.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id/invitations', method: ['GET', 'POST'] };
 
 /**
  * A workspace's invitations, for its admins: list (`?status=pending|accepted|declined|revoked|all`,
  * pending by default; a key may read them, like members) and invite an email with a role (only
  * owners invite admins). Inviting gives someone access, so it needs a signed-in session.
  */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'admin');
-		const { status } = readQuery(req, InvitationListQuery);
-		return json(await listWorkspaceInvitations(db, id, status));
-	},
-	POST: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSessionToChangeAccess(principal);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'admin');
-		const { email, role } = await readBody(req, CreateInvitationBody);
-		const invitation = await createInvitation(db, {
-			workspaceId: id,
-			actorId: principal.userId,
-			email,
-			role
-		});
-		return json(invitation, 201);
-	}
+export default endpoint(config, 'Invitations', {
+	GET: method({
+		access: { workspace: 'admin' },
+		params: WorkspaceParams,
+		query: InvitationListQuery,
+		docs: { request: '`?status=`', success: '200 `[Invitation]`' },
+		handle: async ({ db, params, query }) => json(await listWorkspaceInvitations(db, params.id, query.status))
+	}),
+	POST: method({
+		access: { workspace: 'admin', session: 'changes access' },
+		params: WorkspaceParams,
+		body: CreateInvitationBody,
+		docs: { who: 'admin (owner to invite an admin), session', success: '201 `Invitation`' },
+		handle: async ({ db, principal, params, body }) => {
+			const created = await createInvitation(db, {
+				workspaceId: params.id,
+				actorId: principal.userId,
+				email: body.email,
+				role: body.role
+			});
+			if (created.kind !== 'ok') throw membershipError(created);
+			return json(created.invitation, 201);
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/workspaces/:id/invitations', method: ['GET', 'POST'] };

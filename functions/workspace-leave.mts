@@ -1,23 +1,25 @@
-import { authenticate, requireSession } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
+import { membershipError } from './_lib/membership-errors.ts';
 import { leaveWorkspace } from './_lib/repositories/member.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id/leave', method: ['POST'] };
 
 /**
  * The caller leaves a workspace. The last owner cannot (transfer or delete first), nor can a user
  * leave their personal workspace; both are 409s. Needs a signed-in session.
  */
-export default methods({
-	POST: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSession(principal);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'viewer');
-		return json(await leaveWorkspace(db, { workspaceId: id, userId: principal.userId }));
-	}
+export default endpoint(config, 'Workspaces', {
+	POST: method({
+		access: { workspace: 'viewer', session: 'required' },
+		params: WorkspaceParams,
+		docs: { who: 'member, session', success: '200 `Member`' },
+		handle: async ({ db, principal, params }) => {
+			const leaving = await leaveWorkspace(db, { workspaceId: params.id, userId: principal.userId });
+			if (leaving.kind !== 'left') throw membershipError(leaving);
+			return json(leaving.member);
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/workspaces/:id/leave', method: ['POST'] };

@@ -1,38 +1,55 @@
-import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { MemberParams, UpdateMemberBody } from './_lib/contracts/workspaces.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readBody, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { validationError } from './_lib/errors.ts';
+import { json } from './_lib/http.ts';
+import { membershipError } from './_lib/membership-errors.ts';
 import { changeMemberRole, removeMember } from './_lib/repositories/member.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id/members/:userId', method: ['PATCH', 'DELETE'] };
+
+/** Admins manage members below admin; owners manage everyone (membership-rules.ts). */
+const MANAGER = 'admin (below admin) / owner, session';
 
 /**
  * One membership: admins change roles below admin and remove members below admin; owners do
  * both for anyone (membership-rules.ts). Ownership itself only moves by transfer. Both change
  * who may see the workspace, so both need a signed-in session (a key gets a 403).
  */
-export default methods({
-	PATCH: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSessionToChangeAccess(principal);
-		const { id, userId } = readParams(context, MemberParams);
-		await requireWorkspaceRole(db, principal, id, 'admin');
-		const { role } = await readBody(req, UpdateMemberBody);
-		return json(
-			await changeMemberRole(db, { workspaceId: id, actorId: principal.userId, targetId: userId, role })
-		);
-	},
-	DELETE: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSessionToChangeAccess(principal);
-		const { id, userId } = readParams(context, MemberParams);
-		await requireWorkspaceRole(db, principal, id, 'admin');
-		return json(await removeMember(db, { workspaceId: id, actorId: principal.userId, targetId: userId }));
-	}
+export default endpoint(config, 'Members', {
+	PATCH: method({
+		access: { workspace: 'admin', session: 'changes access' },
+		params: MemberParams,
+		body: UpdateMemberBody,
+		docs: { who: MANAGER, success: '200 `Member`' },
+		handle: async ({ db, principal, params, body }) => {
+			const change = await changeMemberRole(db, {
+				workspaceId: params.id,
+				actorId: principal.userId,
+				targetId: params.userId,
+				role: body.role
+			});
+			if (change.kind !== 'changed') throw membershipError(change);
+			return json(change.member);
+		}
+	}),
+	DELETE: method({
+		access: { workspace: 'admin', session: 'changes access' },
+		params: MemberParams,
+		docs: { who: MANAGER, success: '200 `Member`' },
+		handle: async ({ db, principal, params }) => {
+			if (params.userId === principal.userId) {
+				throw validationError('To remove yourself, leave the workspace: POST /api/workspaces/:id/leave.', {
+					userId: ['is you; use leave instead']
+				});
+			}
+			const removal = await removeMember(db, {
+				workspaceId: params.id,
+				actorId: principal.userId,
+				targetId: params.userId
+			});
+			if (removal.kind !== 'removed') throw membershipError(removal);
+			return json(removal.member);
+		}
+	})
 });
-
-export const config: FunctionConfig = {
-	path: '/api/workspaces/:id/members/:userId',
-	method: ['PATCH', 'DELETE']
-};

@@ -1,19 +1,17 @@
-import { authenticate } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { json } from './_lib/http.ts';
 import { listMembers } from './_lib/repositories/member.repository.ts';
 
-/** Who belongs to a workspace, for any of its members. New members join by invitation. */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'viewer');
-		return json(await listMembers(db, id));
-	}
-});
+export const config: Config = { path: '/api/workspaces/:id/members', method: ['GET'] };
 
-export const config: FunctionConfig = { path: '/api/workspaces/:id/members', method: ['GET'] };
+/** Who belongs to a workspace, for any of its members. New members join by invitation. */
+export default endpoint(config, 'Members', {
+	GET: method({
+		access: { workspace: 'viewer' },
+		params: WorkspaceParams,
+		docs: { success: '200 `[Member]`' },
+		handle: async ({ db, params }) => json(await listMembers(db, params.id))
+	})
+});

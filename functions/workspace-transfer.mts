@@ -1,26 +1,36 @@
-import { authenticate, requireSessionToChangeAccess } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { TransferWorkspaceBody, WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { getDb } from './_lib/db.ts';
-import { json, methods, readBody, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { validationError } from './_lib/errors.ts';
+import { json } from './_lib/http.ts';
+import { membershipError } from './_lib/membership-errors.ts';
 import { transferOwnership } from './_lib/repositories/member.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id/transfer', method: ['POST'] };
 
 /**
  * The owner hands the workspace to another member, atomically: they become owner, the caller
  * becomes admin. The only way anyone becomes an owner. Needs a signed-in session.
  */
-export default methods({
-	POST: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSessionToChangeAccess(principal);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'owner');
-		const { userId } = await readBody(req, TransferWorkspaceBody);
-		return json(
-			await transferOwnership(db, { workspaceId: id, actorId: principal.userId, targetId: userId })
-		);
-	}
+export default endpoint(config, 'Workspaces', {
+	POST: method({
+		access: { workspace: 'owner', session: 'changes access' },
+		params: WorkspaceParams,
+		body: TransferWorkspaceBody,
+		docs: { success: '200 `Workspace`' },
+		handle: async ({ db, principal, params, body }) => {
+			if (body.userId === principal.userId) {
+				throw validationError('You cannot transfer ownership to yourself.', {
+					userId: ['must be another member of the workspace']
+				});
+			}
+			const transfer = await transferOwnership(db, {
+				workspaceId: params.id,
+				actorId: principal.userId,
+				targetId: body.userId
+			});
+			if (transfer.kind !== 'transferred') throw membershipError(transfer);
+			return json(transfer.workspace);
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/workspaces/:id/transfer', method: ['POST'] };

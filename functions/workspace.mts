@@ -1,45 +1,54 @@
-import { authenticate, requireSession } from './_lib/auth.ts';
-import { requireWorkspaceRole } from './_lib/authorize.ts';
+import type { Config } from '@netlify/functions';
 import { UpdateWorkspaceBody, WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { getDb } from './_lib/db.ts';
-import { notFound } from './_lib/errors.ts';
-import { json, methods, readBody, readParams, type FunctionConfig } from './_lib/http.ts';
+import { endpoint, method } from './_lib/endpoint.ts';
+import { conflict, notFound } from './_lib/errors.ts';
+import { json } from './_lib/http.ts';
 import { deleteWorkspace, findWorkspace, updateWorkspace } from './_lib/repositories/workspace.repository.ts';
+
+export const config: Config = { path: '/api/workspaces/:id', method: ['GET', 'PATCH', 'DELETE'] };
 
 /**
  * One workspace: members read it, admins rename it, the owner deletes it (with everything in
  * it). Deleting needs a signed-in session: a script's key cannot destroy a workspace.
+ * `undefined` after a passed role check means it went away in between: still a 404.
  */
-export default methods({
-	GET: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'viewer');
-		const workspace = await findWorkspace(db, id, principal.userId);
-		if (!workspace) throw notFound('Workspace');
-		return json(workspace);
-	},
-	PATCH: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'admin');
-		const body = await readBody(req, UpdateWorkspaceBody);
-		const patch = {
-			...(body.name !== undefined ? { name: body.name } : {}),
-			...(body.description !== undefined ? { description: body.description ?? '' } : {})
-		};
-		return json(await updateWorkspace(db, id, principal.userId, patch));
-	},
-	DELETE: async (req, context) => {
-		const db = getDb();
-		const principal = await authenticate(req, db);
-		requireSession(principal);
-		const { id } = readParams(context, WorkspaceParams);
-		await requireWorkspaceRole(db, principal, id, 'owner');
-		return json(await deleteWorkspace(db, id));
-	}
+export default endpoint(config, 'Workspaces', {
+	GET: method({
+		access: { workspace: 'viewer' },
+		params: WorkspaceParams,
+		docs: { success: '200 `Workspace`' },
+		handle: async ({ db, principal, params }) => {
+			const workspace = await findWorkspace(db, params.id, principal.userId);
+			if (!workspace) throw notFound('Workspace');
+			return json(workspace);
+		}
+	}),
+	PATCH: method({
+		access: { workspace: 'admin' },
+		params: WorkspaceParams,
+		body: UpdateWorkspaceBody,
+		docs: { success: '200 `Workspace`' },
+		handle: async ({ db, principal, params, body }) => {
+			const patch = {
+				...(body.name !== undefined ? { name: body.name } : {}),
+				...(body.description !== undefined ? { description: body.description ?? '' } : {})
+			};
+			const workspace = await updateWorkspace(db, params.id, principal.userId, patch);
+			if (!workspace) throw notFound('Workspace');
+			return json(workspace);
+		}
+	}),
+	DELETE: method({
+		access: { workspace: 'owner', session: 'required' },
+		params: WorkspaceParams,
+		docs: { success: '200 `{id}`' },
+		handle: async ({ db, params }) => {
+			const deletion = await deleteWorkspace(db, params.id);
+			if (deletion.kind === 'workspace-not-found') throw notFound('Workspace');
+			if (deletion.kind === 'personal-workspace') {
+				throw conflict('A personal workspace cannot be deleted; it exists for as long as its user does.');
+			}
+			return json({ id: params.id });
+		}
+	})
 });
-
-export const config: FunctionConfig = { path: '/api/workspaces/:id', method: ['GET', 'PATCH', 'DELETE'] };

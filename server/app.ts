@@ -12,10 +12,10 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { ApiError, errorResponse } from '../functions/_lib/errors.ts';
 import { bufferedBody } from '../functions/_lib/http.ts';
 import { preflightResponse, withSecurityHeaders } from '../functions/_lib/security-headers.ts';
-import { PAGE_HEADERS } from '../scripts/site-headers.mjs';
+import { PAGE_HEADERS } from './site-headers.mjs';
 import {
 	AuthRateLimiter,
-	authRateLimitFromEnv,
+	authRateLimitFromConfig,
 	carriesCredentials,
 	type AuthRateLimitOptions
 } from './auth-rate-limit.ts';
@@ -31,7 +31,7 @@ export type SiteHandler = (
 export interface AppOptions {
 	routes: Route[];
 	site?: SiteHandler;
-	/** Failed-authentication limits; defaults from the environment, `false` turns them off. */
+	/** Failed-authentication limits; defaults from the configuration, `false` turns them off. */
 	authRateLimit?: AuthRateLimitOptions | false;
 }
 
@@ -43,7 +43,7 @@ const SITE_BASELINE_HEADERS: Record<string, string> = {
 
 export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 	const limiter =
-		authRateLimit === false ? undefined : new AuthRateLimiter(authRateLimit ?? authRateLimitFromEnv());
+		authRateLimit === false ? undefined : new AuthRateLimiter(authRateLimit ?? authRateLimitFromConfig());
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error) => {
 			console.error('[tora] unhandled server error', error);
@@ -132,7 +132,7 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 			);
 			return withSecurityHeaders(errorResponse(wrong), request);
 		}
-		return match.route.handler(request, { params: match.params, ip: req.socket.remoteAddress });
+		return match.route.handler(request, { params: match.params, ip: req.socket.remoteAddress ?? '' });
 	}
 
 	return server;

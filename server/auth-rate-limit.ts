@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { credentialsAreValid } from '../functions/_lib/auth.ts';
-import { ConfigError, optionalEnv } from '../functions/_lib/config.ts';
+import { ConfigError, getConfig, type ToraConfig } from '../functions/_lib/config.ts';
 import { getDb } from '../functions/_lib/db.ts';
 
 export interface AuthRateLimitOptions {
@@ -44,22 +44,15 @@ export interface AuthRateLimitOptions {
 }
 
 /**
- * Defaults, overridable with `TORA_AUTH_FAILURES_PER_IP` / `TORA_AUTH_FAILURES_PER_KEY` (per
- * minute; "per key" counts each presented key or token) and `TORA_TRUSTED_PROXIES`.
+ * The limits of the configuration: `TORA_AUTH_FAILURES_PER_IP` / `TORA_AUTH_FAILURES_PER_KEY` per
+ * minute (60 / 20; "per key" counts each presented key or token) and `TORA_TRUSTED_PROXIES`.
  */
-export function authRateLimitFromEnv(): AuthRateLimitOptions {
-	const number = (name: string, fallback: number) => {
-		const value = Number.parseInt(optionalEnv(name) ?? '', 10);
-		return Number.isFinite(value) && value > 0 ? value : fallback;
-	};
+export function authRateLimitFromConfig(config: ToraConfig = getConfig()): AuthRateLimitOptions {
 	return {
-		perClient: number('TORA_AUTH_FAILURES_PER_IP', 60),
-		perCredential: number('TORA_AUTH_FAILURES_PER_KEY', 20),
+		perClient: config.authFailuresPerIp,
+		perCredential: config.authFailuresPerKey,
 		windowMs: 60_000,
-		trustedProxies: (optionalEnv('TORA_TRUSTED_PROXIES') ?? '')
-			.split(',')
-			.map((entry) => entry.trim())
-			.filter(Boolean)
+		trustedProxies: config.trustedProxies
 	};
 }
 

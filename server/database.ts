@@ -4,6 +4,7 @@
  * before anything is served.
  */
 import postgres from 'postgres';
+import { settingValue, type ToraConfig } from '../functions/_lib/config.ts';
 import { postgresOptions } from '../functions/_lib/db.ts';
 import { startEmbeddedDatabase } from './embedded-db.ts';
 import { migrate, type MigrationReport } from './migrations.ts';
@@ -16,23 +17,30 @@ export interface PreparedDatabase {
 	stop(): Promise<void>;
 }
 
-export async function prepareDatabase(log: (line: string) => void): Promise<PreparedDatabase> {
-	const configured = process.env.DATABASE_URL;
+export async function prepareDatabase(
+	config: ToraConfig,
+	log: (line: string) => void
+): Promise<PreparedDatabase> {
+	const configured = config.databaseUrl;
 	const embedded = configured
 		? undefined
-		: await startEmbeddedDatabase({ dataDir: dataDir(), tcpPort: tcpPortFromEnv(), log });
+		: await startEmbeddedDatabase({
+				dataDir: dataDir(config),
+				tcpPort: settingValue(config.embeddedTcpPort),
+				idleInTransactionMs: settingValue(config.embeddedIdleInTransactionMs),
+				log
+			});
 	const url = configured ?? embedded!.url;
 	if (embedded) {
-		log(`embedded database (PGlite) in ${dataDir()}: Unix socket, new password each start`);
+		log(`embedded database (PGlite) in ${dataDir(config)}: Unix socket, new password each start`);
 		// The file's path, never the URL: that holds the password.
 		const tcp =
 			embedded.toolsUrl === embedded.url ? '' : ` (TCP on 127.0.0.1:${new URL(embedded.toolsUrl).port})`;
 		log(
 			`embedded database: connection URL for tools (psql, supabase --db-url) in ${embedded.toolsUrlFile}${tcp}`
 		);
-		process.env.TORA_DB_PREPARE = 'false';
 	}
-	const sql = postgres(url, postgresOptions(url, 1));
+	const sql = postgres(url, postgresOptions(url, 1, usesPreparedStatements(config, Boolean(embedded))));
 	try {
 		const migrations = await migrate(sql, migrationsDir, (line) => log(`migrations: ${line}`));
 		log(`migrations: database at ${migrations.current ?? 'nothing applied'}`);
@@ -45,13 +53,16 @@ export async function prepareDatabase(log: (line: string) => void): Promise<Prep
 	}
 }
 
-/** `TORA_EMBEDDED_TCP_PORT`: also serve the embedded database on 127.0.0.1 for tools (0: any port). */
-function tcpPortFromEnv(): number | undefined {
-	const configured = process.env.TORA_EMBEDDED_TCP_PORT;
-	if (!configured) return undefined;
-	const port = Number(configured);
-	if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-		throw new Error(`TORA_EMBEDDED_TCP_PORT must be a port number (0–65535), not "${configured}"`);
-	}
-	return port;
+/** Named prepared statements would live in the embedded database's one shared session: never there. */
+function usesPreparedStatements(config: ToraConfig, embedded: boolean): boolean {
+	return config.dbPrepare && !embedded;
+}
+
+/** The configuration the function modules run with once `database` is the one prepared. */
+export function withDatabase(config: ToraConfig, database: PreparedDatabase): ToraConfig {
+	return {
+		...config,
+		databaseUrl: database.url,
+		dbPrepare: usesPreparedStatements(config, database.embedded)
+	};
 }

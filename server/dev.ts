@@ -2,13 +2,15 @@
  * `npm run dev`: the single server with Vite's dev middleware (HMR) for the site, local sign-in
  * unless Supabase is configured, and the embedded database unless DATABASE_URL is set.
  */
+import { loadConfig } from '../functions/_lib/config.ts';
 import { configuredHostnames } from './host-allowlist.ts';
 import { siteDir } from './paths.ts';
-import { fail, log, serve } from './serve.ts';
+import { fail, localAuthByDefault, log, serve } from './serve.ts';
 
-if (!process.env.SUPABASE_URL && !process.env.TORA_AUTH) process.env.TORA_AUTH = 'local';
+const config = loadConfig(localAuthByDefault(process.env), 'server');
 
 serve({
+	config,
 	site: async (server) => {
 		// SvelteKit reads svelte.config.js from the working directory.
 		process.chdir(siteDir);
@@ -16,7 +18,11 @@ serve({
 		const vite = await createServer({
 			root: siteDir,
 			// Vite refuses unknown Hosts itself; the names Tora is told to answer to are not unknown.
-			server: { middlewareMode: true, hmr: { server }, allowedHosts: [...configuredHostnames()] },
+			server: {
+				middlewareMode: true,
+				hmr: { server },
+				allowedHosts: [...configuredHostnames(config.publicUrl, config.allowedHosts)]
+			},
 			appType: 'custom'
 		});
 		log('site: Vite dev server (HMR) in middleware mode');

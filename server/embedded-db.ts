@@ -2,7 +2,7 @@
  * The embedded default database: PGlite (Postgres compiled to wasm) behind the Postgres wire
  * protocol, so the app talks to it with the same postgres.js driver it uses for a real server.
  * All connections share PGlite's one session, so clients must not use named prepared statements
- * (`TORA_DB_PREPARE=false`, set by whoever starts it).
+ * (`prepare: false`, which whoever starts it configures: `dbPrepare` in the server's configuration).
  *
  * Only this user's processes may reach it: it listens on a Unix socket inside a private (0700)
  * directory, and every connection must give a password that is random for each start. A TCP port
@@ -39,7 +39,7 @@ export interface EmbeddedOptions {
 	dataDir?: string;
 	/** Also listen on 127.0.0.1 at this port (0: any free one), for tools. Off by default. */
 	tcpPort?: number;
-	/** Default: `TORA_EMBEDDED_IDLE_IN_TRANSACTION_MS`, else 30 s; 0 never ends a connection. */
+	/** Default 30 s (the single server passes `TORA_EMBEDDED_IDLE_IN_TRANSACTION_MS`); 0 never ends a connection. */
 	idleInTransactionMs?: number;
 	log?: (line: string) => void;
 }
@@ -56,7 +56,7 @@ const MAX_SOCKET_PATH = 103;
 
 export async function startEmbeddedDatabase(options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
 	const log = options.log ?? (() => {});
-	const idleInTransactionMs = options.idleInTransactionMs ?? idleInTransactionFromEnv();
+	const idleInTransactionMs = options.idleInTransactionMs ?? DEFAULT_IDLE_IN_TRANSACTION_MS;
 	const { dataDir } = options;
 	if (dataDir) makePrivate(dataDir, log);
 	const cleanups: (() => void)[] = dataDir ? [lockDataDir(dataDir)] : [];
@@ -119,18 +119,6 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions = {}): Prom
 		cleanUp();
 		throw error;
 	}
-}
-
-function idleInTransactionFromEnv(): number {
-	const configured = process.env.TORA_EMBEDDED_IDLE_IN_TRANSACTION_MS;
-	if (!configured) return DEFAULT_IDLE_IN_TRANSACTION_MS;
-	const ms = Number(configured);
-	if (!Number.isInteger(ms) || ms < 0) {
-		throw new Error(
-			`TORA_EMBEDDED_IDLE_IN_TRANSACTION_MS must be a whole number of milliseconds, not "${configured}"`
-		);
-	}
-	return ms;
 }
 
 /** Creates the data directory 0700, or tightens an existing one (and what is in it) to owner-only. */

@@ -15,7 +15,7 @@
  * holds no credentials for our origin.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authSetup, optionalEnv } from '../functions/_lib/config.ts';
+import { getConfig } from '../functions/_lib/config.ts';
 import { ApiError } from '../functions/_lib/errors.ts';
 import { API_CSP } from '../functions/_lib/security-headers.ts';
 
@@ -55,10 +55,10 @@ function configuredHostname(entry: string): string | undefined {
 
 /** The hostnames `TORA_PUBLIC_URL` and `TORA_ALLOWED_HOSTS` add to the built-in ones. */
 export function configuredHostnames(
-	publicUrl = optionalEnv('TORA_PUBLIC_URL'),
-	allowedHosts = optionalEnv('TORA_ALLOWED_HOSTS')
+	publicUrl = getConfig().publicUrl,
+	allowedHosts = getConfig().allowedHosts
 ): Set<string> {
-	// Parsed once per value of the settings (tests change them at run time).
+	// Parsed once per value of the settings (tests change the configuration at run time).
 	const key = `${publicUrl ?? ''}\n${allowedHosts ?? ''}`;
 	if (parsed?.key === key) return parsed.hostnames;
 	const hostnames = new Set<string>();
@@ -85,7 +85,7 @@ export function isHostAllowed(
 
 /** Only local mode signs in without a password, so only there does the Host matter. */
 export function hostCheckApplies(): boolean {
-	return authSetup().mode === 'local';
+	return getConfig().auth.mode === 'local';
 }
 
 /** What the refusal says: which host, and what to set to allow it. */

@@ -5,13 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { loadConfig } from '../functions/_lib/config.ts';
 import { prepareDatabase } from './database.ts';
 import { repoRoot } from './paths.ts';
-import { fail, log } from './serve.ts';
+import { fail, localAuthByDefault, log } from './serve.ts';
 
-if (!process.env.SUPABASE_URL && !process.env.TORA_AUTH) process.env.TORA_AUTH = 'local';
-const database = await prepareDatabase(log).catch(fail);
-const port = process.env.PORT || '8888';
+const env = localAuthByDefault(process.env);
+const config = loadConfig(env);
+const database = await prepareDatabase(config, log).catch(fail);
+const port = String(config.port);
 
 const netlify = spawn(
 	join(repoRoot, 'node_modules/.bin/netlify'),
@@ -20,7 +22,15 @@ const netlify = spawn(
 	{
 		cwd: repoRoot,
 		stdio: 'inherit',
-		env: { ...process.env, DATABASE_URL: database.url, NETLIFY_DEV: 'true', BROWSER: 'none' }
+		// The functions `netlify dev` runs read their configuration from this environment.
+		env: {
+			...env,
+			DATABASE_URL: database.url,
+			// The embedded database has one shared session: no named prepared statements in it.
+			...(database.embedded ? { TORA_DB_PREPARE: 'false' } : {}),
+			NETLIFY_DEV: 'true',
+			BROWSER: 'none'
+		}
 	}
 );
 

@@ -2,16 +2,30 @@
  * The single server's routing, read from each function module's own `config` (path + method),
  * exactly as Netlify reads it: there is no second route table to keep in sync.
  */
+import type { Config } from '@netlify/functions';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context, FunctionConfig, Handler } from '../functions/_lib/http.ts';
+import type {
+	EndpointDeclaration,
+	EndpointHandler,
+	FunctionContext,
+	Handler
+} from '../functions/_lib/endpoint.ts';
+
+/** What every `functions/*.mts` exports: `config` and `export default endpoint(config, ...)`. */
+export interface FunctionModule {
+	default?: EndpointHandler;
+	config?: Config;
+}
 
 export interface Route {
 	file: string;
 	path: string;
 	methods: string[];
 	handler: Handler;
+	/** The function's endpoint declaration (inputs, access, docs), as `endpoint()` recorded it. */
+	declaration: EndpointDeclaration;
 	regex: RegExp;
 	paramNames: string[];
 	/** Static segments outrank parameters when two patterns could match one URL. */
@@ -19,7 +33,7 @@ export interface Route {
 }
 
 export type RouteMatch =
-	| { kind: 'found'; route: Route; params: Context['params'] }
+	| { kind: 'found'; route: Route; params: FunctionContext['params'] }
 	| { kind: 'wrong-method'; allowed: string[] }
 	| { kind: 'none' };
 
@@ -50,16 +64,23 @@ export async function loadRoutes(functionsDir: string): Promise<Route[]> {
 	const files = (await readdir(functionsDir)).filter((file) => /\.m?[jt]s$/.test(file)).sort();
 	const routes: Route[] = [];
 	for (const file of files) {
-		const mod = (await import(pathToFileURL(join(functionsDir, file)).href)) as {
-			default?: Handler;
-			config?: FunctionConfig;
-		};
-		if (typeof mod.default !== 'function' || !mod.config?.path) {
-			throw new Error(`functions/${file} must export a default handler and a config with a path`);
+		const mod = (await import(pathToFileURL(join(functionsDir, file)).href)) as FunctionModule;
+		const handler = mod.default;
+		if (typeof handler !== 'function' || !handler.declaration || !mod.config?.path) {
+			throw new Error(
+				`functions/${file} must export a config with a path and \`export default endpoint(config, ...)\``
+			);
 		}
 		const methods = [mod.config.method ?? []].flat().map((m) => m.toUpperCase());
 		for (const path of [mod.config.path].flat()) {
-			routes.push({ file, path, methods, handler: mod.default, ...compilePattern(path) });
+			routes.push({
+				file,
+				path,
+				methods,
+				handler,
+				declaration: handler.declaration,
+				...compilePattern(path)
+			});
 		}
 	}
 	routes.sort((a, b) => b.specificity - a.specificity);
@@ -87,7 +108,7 @@ export function matchRoute(routes: Route[], method: string, pathname: string): R
 		const match = route.regex.exec(pathname);
 		if (!match) continue;
 		if (route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))) {
-			const params: Context['params'] = {};
+			const params: FunctionContext['params'] = {};
 			route.paramNames.forEach((name, i) => (params[name] = safeDecode(match[i + 1])));
 			return { kind: 'found', route, params };
 		}

@@ -1,38 +1,42 @@
 /**
  * Boots the single server: database (embedded or DATABASE_URL) → migrations → function modules →
- * HTTP. Shared by `npm run dev` (Vite middleware) and `npm start` (prebuilt site).
+ * HTTP. Shared by `npm run dev` (Vite middleware) and `npm start` (prebuilt site), which each
+ * build the configuration from the environment and pass it in.
  */
-import { resolve } from 'node:path';
+import { setRuntimeConfig, type Environment, type ToraConfig } from '../functions/_lib/config.ts';
 import { closeDb } from '../functions/_lib/db.ts';
 import { createApp, type SiteHandler } from './app.ts';
-import { prepareDatabase } from './database.ts';
+import { authRateLimitFromConfig } from './auth-rate-limit.ts';
+import { prepareDatabase, withDatabase } from './database.ts';
 import { functionsDir } from './paths.ts';
 import { loadRoutes } from './routes.ts';
 
 export const log = (line: string) => console.log(`[tora] ${line}`);
 
 export interface ServeOptions {
+	/** From the environment (`loadConfig(env, 'server')`); completed here with the prepared database. */
+	config: ToraConfig;
 	/** Builds the site handler once the database is ready (Vite needs its own start-up). */
 	site: (server: import('node:http').Server) => Promise<{ handler: SiteHandler; close(): Promise<void> }>;
 }
 
-export async function serve({ site }: ServeOptions): Promise<void> {
-	process.env.TORA_RUNTIME = 'server';
-	// Paths given relative to where the command ran, before anything changes directory.
-	if (process.env.TORA_DATA_DIR) process.env.TORA_DATA_DIR = resolve(process.env.TORA_DATA_DIR);
-
-	const database = await prepareDatabase(log);
-	process.env.DATABASE_URL = database.url;
+export async function serve({ config, site }: ServeOptions): Promise<void> {
+	const database = await prepareDatabase(config, log);
+	// Handed over before any function module is loaded: they read this, never the environment.
+	setRuntimeConfig(withDatabase(config, database));
 	const routes = await loadRoutes(functionsDir);
 
 	// Vite's HMR attaches to the HTTP server, so the site handler is built after the server.
 	const handlers: { site?: SiteHandler } = {};
-	const server = createApp({ routes, site: (req, res, pathname) => handlers.site!(req, res, pathname) });
+	const server = createApp({
+		routes,
+		site: (req, res, pathname) => handlers.site!(req, res, pathname),
+		authRateLimit: authRateLimitFromConfig(config)
+	});
 	const siteServer = await site(server);
 	handlers.site = siteServer.handler;
 
-	const host = process.env.HOST || '127.0.0.1';
-	const port = Number(process.env.PORT || 8888);
+	const { host, port } = config;
 	await new Promise<void>((resolveListen, reject) => {
 		server.once('error', reject);
 		server.listen(port, host, () => resolveListen());
@@ -59,6 +63,14 @@ export async function serve({ site }: ServeOptions): Promise<void> {
 	};
 	process.on('SIGINT', () => void stop('SIGINT'));
 	process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * `npm run dev` and `npm run dev:netlify` sign in locally unless told otherwise: the environment
+ * with `TORA_AUTH=local` added when neither `TORA_AUTH` nor `SUPABASE_URL` is set.
+ */
+export function localAuthByDefault(env: Environment): Environment {
+	return env.TORA_AUTH || env.SUPABASE_URL ? env : { ...env, TORA_AUTH: 'local' };
 }
 
 export function fail(error: unknown): never {

@@ -4,12 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { authSetup } from '../functions/_lib/config.ts';
+import { loadConfig } from '../functions/_lib/config.ts';
 import { siteBuildDir } from './paths.ts';
 import { fail, log, serve } from './serve.ts';
 import { createStaticHandler } from './static-files.ts';
 
-const auth = authSetup();
+const config = loadConfig(process.env, 'server');
+const { auth, apiOnly } = config;
 if (auth.mode === 'disabled') fail(auth.problem);
 if (auth.mode === 'local') {
 	console.warn(
@@ -17,11 +18,11 @@ if (auth.mode === 'local') {
 	);
 }
 // API only (SDK tests, headless installs): no site is served, so none needs to be built.
-const apiOnly = process.env.TORA_API_ONLY === '1';
 if (!apiOnly && !existsSync(join(siteBuildDir, 'index.html')))
 	fail('site/build is missing: run `npm run build` first.');
 
 serve({
+	config,
 	site: async () => {
 		if (apiOnly) {
 			log('site: none (TORA_API_ONLY=1)');

@@ -2,16 +2,16 @@
  * Serves the prebuilt site (site/build) the way Netlify's CDN does: exact files, then `x.html`
  * and `x/index.html` for clean URLs, then a route's prerendered shell or the SPA fallback page for
  * client-side routes; with the same security headers the build writes into `_headers` for Netlify
- * (scripts/site-headers.mjs).
+ * (server/site-headers.mjs).
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { optionalEnv } from '../functions/_lib/config.ts';
+import { getConfig } from '../functions/_lib/config.ts';
 import { hstsApplies } from '../functions/_lib/security-headers.ts';
-import { inlineScriptHashes, pageHeaders } from '../scripts/site-headers.mjs';
+import { inlineScriptHashes, pageHeaders } from './site-headers.mjs';
 
 const TYPES: Record<string, string> = {
 	'.html': 'text/html; charset=utf-8',
@@ -97,7 +97,7 @@ export function sitePageHeaders(req: IncomingMessage, scriptHashes: string[]): R
 	}
 	const forwarded = req.headers['x-forwarded-proto'];
 	return pageHeaders({
-		supabaseUrl: optionalEnv('SUPABASE_URL'),
+		supabaseUrl: getConfig().supabaseUrl,
 		scriptHashes,
 		hsts: hstsApplies('http:', hostname, Array.isArray(forwarded) ? forwarded[0] : forwarded)
 	});

@@ -1,6 +1,6 @@
 import adapter from '@sveltejs/adapter-static';
 import { fileURLToPath } from 'node:url';
-import { writeHeadersFile } from '../scripts/site-headers.mjs';
+import { writeHeadersFile } from '../server/site-headers.mjs';
 
 const pages = 'build';
 const staticAdapter = adapter({

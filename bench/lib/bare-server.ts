@@ -7,9 +7,11 @@
  * Prints `port=<n>` once listening; runs until SIGTERM.
  */
 import { createServer, type ServerResponse } from 'node:http';
+import { loadConfig, setRuntimeConfig } from '../../functions/_lib/config.ts';
 import { closeDb, getSql } from '../../functions/_lib/db.ts';
 
-process.env.TORA_RUNTIME = 'server';
+// The single server's pool settings, as serve() hands them over.
+setRuntimeConfig(loadConfig(process.env, 'server'));
 const userId = process.env.BENCH_USER_ID!;
 const sql = getSql();
 

@@ -1,5 +1,5 @@
 /** Starting and stopping the bare node:http baseline (bare-server.ts) next to the single server. */
-import { withoutDbSettings } from './context.ts';
+import { preparedStatements, withoutDbSettings } from './context.ts';
 import { freePort, start } from './processes.ts';
 import type { BenchContext } from './types.ts';
 
@@ -13,7 +13,12 @@ export async function startBareServer(ctx: BenchContext, userId: string): Promis
 	const child = start(
 		'node',
 		['--import', 'tsx', 'bench/lib/bare-server.ts'],
-		withoutDbSettings({ PORT: String(port), DATABASE_URL: ctx.databaseUrl, BENCH_USER_ID: userId })
+		withoutDbSettings({
+			PORT: String(port),
+			DATABASE_URL: ctx.databaseUrl,
+			TORA_DB_PREPARE: preparedStatements(ctx.dbKind),
+			BENCH_USER_ID: userId
+		})
 	);
 	try {
 		await child.waitFor(/port=\d+/, 30_000);

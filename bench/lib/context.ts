@@ -41,14 +41,10 @@ export async function createHarness(): Promise<Harness> {
 	try {
 		const database = await createDatabase();
 		cleanups.push(() => database.drop());
-		// Children (the server, baselines) inherit this, and postgresOptions() reads it here too:
-		// PGlite shares one session, so no named prepared statements there.
-		process.env.TORA_DB_PREPARE = database.kind === 'pglite' ? 'false' : 'true';
-
-		const server = await startServer(database.url);
+		const server = await startServer(database);
 		cleanups.push(server.stop);
 
-		const sql = postgres(database.url, postgresOptions(database.url, 4));
+		const sql = postgres(database.url, postgresOptions(database.url, 4, database.kind !== 'pglite'));
 		cleanups.push(() => sql.end({ timeout: 5 }));
 		const version = (await sql`select version() as version`)[0].version as string;
 		const short = /PostgreSQL [\d.]+/.exec(version)?.[0] ?? version;
@@ -127,7 +123,7 @@ async function createDatabase(): Promise<BenchDatabase> {
 }
 
 async function startServer(
-	databaseUrl: string
+	database: BenchDatabase
 ): Promise<{ baseUrl: string; pid: number; output(): string; stop(): Promise<void> }> {
 	const port = await freePort();
 	const dataDir = mkdtempSync(join(tmpdir(), 'tora-bench-'));
@@ -137,8 +133,8 @@ async function startServer(
 		withoutDbSettings({
 			HOST: '127.0.0.1',
 			PORT: String(port),
-			DATABASE_URL: databaseUrl,
-			TORA_DB_PREPARE: process.env.TORA_DB_PREPARE,
+			DATABASE_URL: database.url,
+			TORA_DB_PREPARE: preparedStatements(database.kind),
 			TORA_AUTH: 'local',
 			TORA_JWT_SECRET: randomBytes(32).toString('base64url'),
 			TORA_DATA_DIR: dataDir,
@@ -157,6 +153,14 @@ async function startServer(
 	}
 	log(`server: http://127.0.0.1:${port} (pid ${child.child.pid})`);
 	return { baseUrl: `http://127.0.0.1:${port}`, pid: child.child.pid!, output: child.output, stop };
+}
+
+/**
+ * `TORA_DB_PREPARE` for the server and the baselines on this database: PGlite shares one session,
+ * so no named prepared statements there.
+ */
+export function preparedStatements(kind: DbKind): 'true' | 'false' {
+	return kind === 'pglite' ? 'false' : 'true';
 }
 
 /** This process's environment minus settings that would point a child at another database or auth. */

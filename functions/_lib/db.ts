@@ -3,9 +3,13 @@
  *
  * - Netlify Functions: a pool of 1 with a short idle timeout, because every warm instance keeps
  *   its own pool and `netlify dev` re-creates instances freely.
- * - Single server (`TORA_RUNTIME=server`): a larger pool shared by every function module.
+ * - Single server (runtime `server` in its configuration): a larger pool shared by every
+ *   function module.
  * - Supabase's transaction pooler (port 6543, or `?pgbouncer=true`) cannot keep prepared
  *   statements between transactions, so `prepare` is off there.
+ *
+ * Which database, how large a pool and whether to prepare come from the configuration
+ * (`getConfig()`, functions/_lib/config.ts), never from the environment directly.
  */
 import {
 	CompiledQuery,
@@ -21,7 +25,7 @@ import {
 } from 'kysely';
 import { createConnection, type Socket } from 'node:net';
 import postgres from 'postgres';
-import { requireEnv, optionalEnv } from './config.ts';
+import { ConfigError, getConfig } from './config.ts';
 import type { Database } from './db-types.ts';
 
 export type Db = Kysely<Database>;
@@ -35,11 +39,19 @@ export function usesTransactionPooler(databaseUrl: string): boolean {
 	return url.port === '6543' || url.searchParams.get('pgbouncer') === 'true';
 }
 
-/** Options shared by every postgres.js pool in the project (functions, server, tests, bench). */
-export function postgresOptions(databaseUrl: string, max: number): postgres.Options<Record<string, never>> {
+/**
+ * Options shared by every postgres.js pool in the project (functions, server, tests, bench).
+ * `prepare: false` turns prepared statements off (`TORA_DB_PREPARE=false`, the embedded database);
+ * the transaction pooler turns them off whatever it says.
+ */
+export function postgresOptions(
+	databaseUrl: string,
+	max: number,
+	prepare = true
+): postgres.Options<Record<string, never>> {
 	return {
 		max,
-		prepare: optionalEnv('TORA_DB_PREPARE') === 'false' ? false : !usesTransactionPooler(databaseUrl),
+		prepare: prepare && !usesTransactionPooler(databaseUrl),
 		connect_timeout: 5,
 		// postgres.js's default reconnect backoff grows to 20 s after a few failed attempts, and
 		// queries wait for it: a database that was down for 5 s kept requests hanging for 15 s
@@ -83,16 +95,13 @@ function unixSocket(databaseUrl: string): postgres.Options<Record<string, never>
 	return { host: dir, socket } as postgres.Options<Record<string, never>>;
 }
 
-function poolSize(): number {
-	const configured = optionalEnv('TORA_DB_POOL_MAX');
-	if (configured) return Math.max(1, Number.parseInt(configured, 10) || 1);
-	return process.env.TORA_RUNTIME === 'server' ? 10 : 1;
-}
-
 export function getSql(): Sql {
 	if (!sqlInstance) {
-		const url = requireEnv('DATABASE_URL', 'functions need a Postgres connection string');
-		sqlInstance = postgres(url, postgresOptions(url, poolSize()));
+		const { databaseUrl, dbPoolMax, dbPrepare } = getConfig();
+		if (!databaseUrl) {
+			throw new ConfigError('DATABASE_URL is not set: functions need a Postgres connection string');
+		}
+		sqlInstance = postgres(databaseUrl, postgresOptions(databaseUrl, dbPoolMax, dbPrepare));
 	}
 	return sqlInstance;
 }

@@ -1,51 +1,50 @@
 /**
  * The request/response plumbing every function shares: the Netlify v2 types we rely on, the
- * error-envelope wrapper, method dispatch, and body/query/params parsing through zod.
+ * error-envelope wrapper, and body/query/params parsing through zod (endpoint.ts builds on them).
  */
+import type { Context as NetlifyContext } from '@netlify/functions';
 import * as z from 'zod';
-import { ConfigError } from './config.ts';
+import { ConfigError, getConfig } from './config.ts';
 import { isDatabaseUnavailable } from './db.ts';
 import { ApiError, errorResponse, validationError } from './errors.ts';
 import { withSecurityHeaders } from './security-headers.ts';
 import { foreignHostError } from '../../server/host-allowlist.ts';
 
 /** The part of Netlify's `Context` we use; the single server provides the same fields. */
-export interface Context {
-	params: Record<string, string | undefined>;
-	ip?: string;
-}
-
-/** Netlify's in-code function config (path + methods); the single server routes by it too. */
-export interface FunctionConfig {
-	path: string | string[];
-	method: string | string[];
-}
+export type Context = Pick<NetlifyContext, 'params' | 'ip'>;
 
 export type Handler = (req: Request, context: Context) => Promise<Response>;
 
 /** The default body limit; endpoints that take more (log batches) pass their own. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-export function json<T>(data: T, status = 200, headers?: Record<string, string>): Response {
-	const text = JSON.stringify({ status, data });
+/**
+ * What `json()` answers: a Response that also keeps the text it was made from, so the single
+ * server can write it in one go instead of reading the body back out of its stream.
+ */
+export class JsonResponse extends Response {
+	/** The body as sent; its stream reads the same bytes. */
+	readonly serialized: string;
+
+	constructor(serialized: string, init: ResponseInit) {
+		super(serialized, init);
+		this.serialized = serialized;
+	}
+}
+
+export function json<T>(data: T, status = 200, headers?: Record<string, string>): JsonResponse {
 	// As Response.json: application/json unless the caller chose its own content type.
 	const init = new Headers(headers);
 	if (!init.has('content-type')) init.set('content-type', 'application/json');
-	const response = new Response(text, { status, headers: init });
-	bufferedBodies.set(response, text);
-	return response;
+	return new JsonResponse(JSON.stringify({ status, data }), { status, headers: init });
 }
-
-/** Bodies `json()` serialised, so the single server can write them without reading the stream. */
-const bufferedBodies = new WeakMap<Response, string>();
 
 /**
  * The text of a response `json()` made, while its body is still unread; undefined for any other
  * response (streams, or one whose body something already read).
  */
 export function bufferedBody(response: Response): string | undefined {
-	const text = bufferedBodies.get(response);
-	return text !== undefined && !response.bodyUsed ? text : undefined;
+	return response instanceof JsonResponse && !response.bodyUsed ? response.serialized : undefined;
 }
 
 /**
@@ -96,7 +95,7 @@ export function withErrorEnvelope(handler: Handler): Handler {
 		let response: Response;
 		try {
 			// Under `netlify dev` no server of ours sees the request first to check its Host.
-			const misdirected = process.env.NETLIFY_DEV === 'true' ? foreignHostError(req) : undefined;
+			const misdirected = getConfig().netlifyDev ? foreignHostError(req) : undefined;
 			if (misdirected) throw misdirected;
 			response = await handler(req, context);
 		} catch (error) {
@@ -143,31 +142,6 @@ export function zodFields(error: z.ZodError): Record<string, string[]> {
 		(fields[key] ??= []).push(issue.message);
 	}
 	return fields;
-}
-
-type MethodHandlers = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>;
-
-/**
- * One function per path, one handler per method. Netlify only routes the methods listed in
- * `config.method`, but the check here keeps a function correct however it is invoked.
- */
-export function methods(handlers: MethodHandlers): Handler {
-	const allowed = Object.keys(handlers).join(', ');
-	return withErrorEnvelope(async (req, context) => {
-		const handler = handlers[req.method as keyof MethodHandlers];
-		if (!handler) {
-			throw new ApiError(
-				405,
-				'METHOD_NOT_ALLOWED',
-				`${req.method} is not allowed here; use ${allowed}.`,
-				undefined,
-				{
-					allow: allowed
-				}
-			);
-		}
-		return handler(req, context);
-	});
 }
 
 /**

@@ -1,29 +1,29 @@
-import { authenticate, requireSession } from './auth.ts';
 import { InvitationParams } from './contracts/invitations.ts';
-import { getDb } from './db.ts';
-import { json, methods, type Handler, readParams } from './http.ts';
+import type { Inputs } from './endpoint.ts';
+import { json } from './http.ts';
+import { membershipError } from './membership-errors.ts';
 import { respondToInvitation } from './repositories/invitation.repository.ts';
 
+/** What the accept and decline methods receive: a session and the invitation's id. */
+type AnswerInputs = Inputs<'session', typeof InvitationParams, undefined, undefined>;
+
+/** Only the invitee answers: the invitation must be addressed to the caller's email. */
+export const INVITEE = 'the invitee, session';
+
 /**
- * The invitee's answer to an invitation addressed to their email (accept or decline; one function
- * per path shares this handler). Someone else's invitation is a 404; one that is no longer
- * pending is a 409. Needs a signed-in session.
+ * The invitee's answer to an invitation addressed to their email (accept or decline; the two
+ * functions declare their own method and share this handler). Someone else's invitation is a
+ * 404; one that is no longer pending is a 409.
  */
-export function invitationResponse(accept: boolean): Handler {
-	return methods({
-		POST: async (req, context) => {
-			const db = getDb();
-			const principal = await authenticate(req, db);
-			requireSession(principal);
-			const { id } = readParams(context, InvitationParams);
-			return json(
-				await respondToInvitation(db, {
-					invitationId: id,
-					userId: principal.userId,
-					email: principal.email,
-					accept
-				})
-			);
-		}
-	});
+export function answerInvitation(answer: 'accept' | 'decline') {
+	return async ({ db, principal, params }: AnswerInputs): Promise<Response> => {
+		const response = await respondToInvitation(db, {
+			invitationId: params.id,
+			userId: principal.userId,
+			email: principal.email,
+			accept: answer === 'accept'
+		});
+		if (response.kind !== 'ok') throw membershipError(response);
+		return json(response.invitation);
+	};
 }

@@ -7,40 +7,47 @@
  *   and transfer ownership;
  * - ownership is never granted, only transferred, and a workspace always keeps an owner (the
  *   last owner check needs the locked workspace row, so it lives in the repository);
- * - every one of these changes needs a signed-in session (`requireSessionToChangeAccess` in
- *   auth.ts, called by each function): an API key can read members and invitations but never
- *   give anyone access, so a leaked key cannot buy its thief a membership that outlives it.
+ * - every one of these changes needs a signed-in session (the `session: 'changes access'` access
+ *   of each function's declaration): an API key can read members and invitations but never give
+ *   anyone access, so a leaked key cannot buy its thief a membership that outlives it.
+ *
+ * The rules answer with a refusal, or `undefined` when the change is allowed; the repositories
+ * pass refusals on and membership-errors.ts words them for the API.
  */
 import type { WorkspaceRole } from './contracts/common.ts';
 import { manages, roleAtLeast } from './contracts/rules.ts';
-import { forbidden } from './errors.ts';
 
-const article = (role: WorkspaceRole) => (role === 'admin' || role === 'owner' ? 'an' : 'a');
+/** What the actor tried to do to a member (or an invitation) holding, or given, a role. */
+export type ManagingAction = 'change-role' | 'grant' | 'remove' | 'invite' | 'revoke';
 
-/** Admins manage only roles below their own; owners manage everyone. */
-function assertManages(actor: WorkspaceRole, role: WorkspaceRole, action: string): void {
-	if (!roleAtLeast(actor, 'admin')) {
-		throw forbidden(`This needs the admin role or higher; you are ${article(actor)} ${actor}.`);
-	}
-	if (manages(actor, role)) return;
-	throw forbidden(
-		`Only an owner can ${action} ${article(role)} ${role}; you are ${article(actor)} ${actor}.`
-	);
+export type RoleRefusal =
+	/** Editors and viewers manage nobody. */
+	| { kind: 'needs-admin'; actor: WorkspaceRole }
+	/** Admins manage only roles below admin. */
+	| { kind: 'needs-owner'; actor: WorkspaceRole; action: ManagingAction; role: WorkspaceRole };
+
+function refuseManaging(
+	actor: WorkspaceRole,
+	role: WorkspaceRole,
+	action: ManagingAction
+): RoleRefusal | undefined {
+	if (!roleAtLeast(actor, 'admin')) return { kind: 'needs-admin', actor };
+	return manages(actor, role) ? undefined : { kind: 'needs-owner', actor, action, role };
 }
 
-export function assertCanChangeRole(actor: WorkspaceRole, current: WorkspaceRole, next: WorkspaceRole): void {
-	assertManages(actor, current, 'change the role of');
-	assertManages(actor, next, 'make someone');
+export function refuseRoleChange(
+	actor: WorkspaceRole,
+	current: WorkspaceRole,
+	next: WorkspaceRole
+): RoleRefusal | undefined {
+	return refuseManaging(actor, current, 'change-role') ?? refuseManaging(actor, next, 'grant');
 }
 
-export function assertCanRemove(actor: WorkspaceRole, target: WorkspaceRole): void {
-	assertManages(actor, target, 'remove');
-}
+export const refuseRemoval = (actor: WorkspaceRole, target: WorkspaceRole) =>
+	refuseManaging(actor, target, 'remove');
 
-export function assertCanInvite(actor: WorkspaceRole, role: WorkspaceRole): void {
-	assertManages(actor, role, 'invite');
-}
+export const refuseInvitation = (actor: WorkspaceRole, role: WorkspaceRole) =>
+	refuseManaging(actor, role, 'invite');
 
-export function assertCanRevoke(actor: WorkspaceRole, role: WorkspaceRole): void {
-	assertManages(actor, role, 'revoke the invitation of');
-}
+export const refuseRevocation = (actor: WorkspaceRole, role: WorkspaceRole) =>
+	refuseManaging(actor, role, 'revoke');

@@ -1,4 +1,4 @@
-import { optionalEnv } from './config.ts';
+import { getConfig } from './config.ts';
 
 /**
  * The site's public origin for links we hand out (an experiment's page). `TORA_PUBLIC_URL` wins
@@ -6,5 +6,5 @@ import { optionalEnv } from './config.ts';
  * Netlify is the site's public URL.
  */
 export function publicOrigin(req: Request): string {
-	return (optionalEnv('TORA_PUBLIC_URL') ?? new URL(req.url).origin).replace(/\/+$/, '');
+	return (getConfig().publicUrl ?? new URL(req.url).origin).replace(/\/+$/, '');
 }

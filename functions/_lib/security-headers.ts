@@ -1,12 +1,12 @@
 /**
  * Security headers and CORS for every API response, applied by the shared handler wrapper so
  * Netlify Functions and the single server send the same ones. Pages get theirs from
- * scripts/site-headers.mjs (netlify.toml + the generated `_headers`, and server/static-files.ts).
+ * server/site-headers.mjs (netlify.toml + the generated `_headers`, and server/static-files.ts).
  *
  * CORS is closed unless `TORA_CORS_ORIGINS` lists origins: no `Access-Control-Allow-Origin` is
  * ever sent for any other origin, and never with credentials (we use bearer tokens, no cookies).
  */
-import { onNetlifyProduction, optionalEnv } from './config.ts';
+import { getConfig, onNetlifyProduction } from './config.ts';
 
 /** API bodies are JSON or CSV: nothing in them may run, embed or be framed. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -46,8 +46,8 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** The origins `TORA_CORS_ORIGINS` opens the API to (comma or space separated, exact origins). */
 export function corsOrigins(): Set<string> {
-	const configured = optionalEnv('TORA_CORS_ORIGINS');
-	// Parsed once per value of the setting (tests change it at run time).
+	const configured = getConfig().corsOrigins;
+	// Parsed once per value of the setting (tests change the configuration at run time).
 	if (parsedCors && parsedCors.configured === configured) return parsedCors.origins;
 	const origins = parseOrigins(configured);
 	parsedCors = { configured, origins };

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
-import { enabledAuthSetup, optionalEnv } from './config.ts';
+import { enabledAuthSetup, getConfig } from './config.ts';
 import { ApiError, unauthenticated } from './errors.ts';
 
 export const LOCAL_TOKEN_TTL_SECONDS = 60 * 60;
@@ -32,9 +32,9 @@ let localSecret: Uint8Array | undefined;
  */
 export function localJwtSecret(): Uint8Array {
 	if (localSecret) return localSecret;
-	const configured = optionalEnv('TORA_JWT_SECRET');
+	const { localJwtSecret: configured, dataDir } = getConfig();
 	if (configured) return (localSecret = new TextEncoder().encode(configured));
-	const dir = optionalEnv('TORA_DATA_DIR') ?? '.tora';
+	const dir = dataDir ?? '.tora';
 	const file = join(dir, 'local-jwt-secret');
 	let secret: string;
 	try {

@@ -8,20 +8,16 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../functions/_lib/api-key-secret.ts';
-import { AuthRateLimiter, authRateLimitFromEnv } from '../../server/auth-rate-limit.ts';
+import { loadConfig } from '../../functions/_lib/config.ts';
+import { AuthRateLimiter, authRateLimitFromConfig } from '../../server/auth-rate-limit.ts';
 import { functionsDir } from '../../server/paths.ts';
 import { loadRoutes, type Route } from '../../server/routes.ts';
 import { api, createKey, signIn } from '../support/api.ts';
 import { startInProcessServer, type RunningServer } from '../support/fuzz-world.ts';
 
 const running: RunningServer[] = [];
-const savedEnv = { ...process.env };
 afterEach(async () => {
 	await Promise.all(running.splice(0).map((server) => server.close()));
-	for (const name of ['TORA_AUTH_FAILURES_PER_IP', 'TORA_AUTH_FAILURES_PER_KEY', 'TORA_TRUSTED_PROXIES']) {
-		if (savedEnv[name] === undefined) delete process.env[name];
-		else process.env[name] = savedEnv[name];
-	}
 });
 
 /** The real routes, each handler wrapped to count how often it actually ran. */
@@ -207,12 +203,12 @@ describe('failed-authentication rate limit', () => {
 	});
 
 	it('reads its limits and trusted proxies from the environment', () => {
-		Object.assign(process.env, {
+		const config = loadConfig({
 			TORA_AUTH_FAILURES_PER_IP: '7',
 			TORA_AUTH_FAILURES_PER_KEY: '3',
 			TORA_TRUSTED_PROXIES: ' 10.0.0.1, fd00::/8 ,'
 		});
-		expect(authRateLimitFromEnv()).toMatchObject({
+		expect(authRateLimitFromConfig(config)).toMatchObject({
 			perClient: 7,
 			perCredential: 3,
 			trustedProxies: ['10.0.0.1', 'fd00::/8']

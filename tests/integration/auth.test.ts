@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getDb } from '../../functions/_lib/db.ts';
 import { localJwtSecret } from '../../functions/_lib/tokens.ts';
 import { api, createKey, expectEnvelope, randomEmail, signIn } from '../support/api.ts';
+import { configure, resetConfig } from '../support/config.ts';
 
 /** A token shaped like local mode's, with any claim or key changed. */
 async function token(
@@ -20,13 +21,7 @@ async function token(
 		.sign(overrides.secret ?? localJwtSecret());
 }
 
-const savedEnv = { ...process.env };
-afterEach(() => {
-	for (const name of ['TORA_AUTH', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_JWT_SECRET', 'NETLIFY']) {
-		if (savedEnv[name] === undefined) delete process.env[name];
-		else process.env[name] = savedEnv[name];
-	}
-});
+afterEach(resetConfig);
 
 describe('local sign-in', () => {
 	it('returns a session, creates the personal workspace, and the token works', async () => {
@@ -74,10 +69,12 @@ describe('local sign-in', () => {
 	});
 
 	it('does not exist when Supabase Auth is configured (404)', async () => {
-		delete process.env.TORA_AUTH;
-		process.env.SUPABASE_URL = 'https://example.supabase.co';
-		process.env.SUPABASE_ANON_KEY = 'anon';
-		process.env.SUPABASE_JWT_SECRET = 'x'.repeat(40);
+		configure({
+			TORA_AUTH: undefined,
+			SUPABASE_URL: 'https://example.supabase.co',
+			SUPABASE_ANON_KEY: 'anon',
+			SUPABASE_JWT_SECRET: 'x'.repeat(40)
+		});
 		expectEnvelope(
 			await api('POST', '/api/auth/local', { body: { email: randomEmail() } }),
 			404,
@@ -91,15 +88,13 @@ describe('local sign-in', () => {
 	});
 
 	it('answers 503 with what to set when no authentication is configured, or local mode on Netlify', async () => {
-		delete process.env.TORA_AUTH;
-		delete process.env.SUPABASE_URL;
+		configure({ TORA_AUTH: undefined, SUPABASE_URL: undefined });
 		const unconfigured = await api('POST', '/api/auth/local', { body: { email: randomEmail() } });
 		expectEnvelope(unconfigured, 503, 'UNAVAILABLE');
 		expect(unconfigured.body.error!.message).toMatch(/SUPABASE_URL/);
 		expect((await api('GET', '/api/config')).body.data.authMode).toBe('disabled');
 
-		process.env.TORA_AUTH = 'local';
-		process.env.NETLIFY = 'true';
+		configure({ TORA_AUTH: 'local', SUPABASE_URL: undefined, NETLIFY: 'true' });
 		const onNetlify = await api('POST', '/api/auth/local', { body: { email: randomEmail() } });
 		expectEnvelope(onNetlify, 503, 'UNAVAILABLE');
 		expect(onNetlify.body.error!.message).toMatch(/refused on Netlify/);
@@ -149,8 +144,8 @@ describe('bearer tokens', () => {
 
 	it('verifies Supabase-mode tokens with the project secret and creates the profile just in time', async () => {
 		const secret = 's'.repeat(40);
-		delete process.env.TORA_AUTH;
-		Object.assign(process.env, {
+		configure({
+			TORA_AUTH: undefined,
 			SUPABASE_URL: 'https://example.supabase.co',
 			SUPABASE_ANON_KEY: 'anon',
 			SUPABASE_JWT_SECRET: secret
@@ -177,8 +172,8 @@ const SUPABASE_URL = 'https://example.supabase.co';
 const SUPABASE_SECRET = 's'.repeat(40);
 
 function useSupabaseMode(): void {
-	delete process.env.TORA_AUTH;
-	Object.assign(process.env, {
+	configure({
+		TORA_AUTH: undefined,
 		SUPABASE_URL,
 		SUPABASE_ANON_KEY: 'anon',
 		SUPABASE_JWT_SECRET: SUPABASE_SECRET
@@ -301,17 +296,20 @@ describe('Supabase JWKS verification', () => {
 		});
 		await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
 		try {
-			delete process.env.TORA_AUTH;
-			delete process.env.SUPABASE_JWT_SECRET;
-			process.env.SUPABASE_URL = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
-			process.env.SUPABASE_ANON_KEY = 'anon';
+			const supabaseUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
+			configure({
+				TORA_AUTH: undefined,
+				SUPABASE_JWT_SECRET: undefined,
+				SUPABASE_URL: supabaseUrl,
+				SUPABASE_ANON_KEY: 'anon'
+			});
 			const sub = randomUUID();
 			const email = randomEmail('jwks');
 			const sign = (key: CryptoKey, kid = 'test-key') =>
 				new SignJWT({ email, role: 'authenticated' })
 					.setProtectedHeader({ alg: 'ES256', kid })
 					.setSubject(sub)
-					.setIssuer(`${process.env.SUPABASE_URL}/auth/v1`)
+					.setIssuer(`${supabaseUrl}/auth/v1`)
 					.setAudience('authenticated')
 					.setExpirationTime('5m')
 					.sign(key);

@@ -1,6 +1,3 @@
-// Cells of one route run concurrently; more than the default single connection lets them overlap.
-process.env.TORA_DB_POOL_MAX = '4';
-
 /**
  * The authorization proof: every route the server knows (read from the functions' own configs,
  * as the single server and Netlify read them) has its access decided in ONE table below, and
@@ -25,7 +22,11 @@ import {
 	signIn,
 	type ApiResult
 } from '../support/api.ts';
+import { configure } from '../support/config.ts';
 import { addMember, CODE_FOR_STATUS, createWorkspace, type User } from '../support/workspaces.ts';
+
+// Cells of one route run concurrently; more than the default single connection lets them overlap.
+configure({ TORA_DB_POOL_MAX: '4' });
 
 type Role = 'viewer' | 'editor' | 'admin' | 'owner';
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
@@ -328,6 +329,7 @@ const CASES: Case[] = [
 	entry('DELETE /api/experiments/:id (a fresh one)',                           atLeast('editor'),            async (w) => ({ params: { id: await freshExperiment(w) } })),
 	entry('POST /api/experiments/:id/logs',                                      atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: logEntry('val/loss', 0.5, 1) }), CREATED),
 	entry('POST /api/experiments/:id/logs/batch',                                atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { logs: [logEntry('val/acc', 0.8, 1), logEntry('best_acc', 0.8, null, 'result')] } }), CREATED),
+	entry('POST /api/experiments/:id/heartbeat',                                 atLeast('editor'),            async (w) => ({ params: onExperiment(w) })),
 	entry('GET /api/experiments/:id/metrics',                                    atLeast('viewer'),            async (w) => ({ params: onExperiment(w), query: 'names=train/loss&buckets=10' })),
 	entry('GET /api/experiments/:id/results',                                    atLeast('viewer'),            async (w) => ({ params: onExperiment(w) })),
 	entry('GET /api/experiments/:id/export.csv',                                 atLeast('viewer'),            async (w) => ({ params: onExperiment(w), query: 'format=wide' })),
@@ -638,6 +640,7 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 			DELETE /api/experiments/:id (a fresh one)                                 401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
 			POST /api/experiments/:id/logs                                            401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
 			POST /api/experiments/:id/logs/batch                                      401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			POST /api/experiments/:id/heartbeat                                       401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
 			GET /api/experiments/:id/metrics                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			GET /api/experiments/:id/results                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			GET /api/experiments/:id/export.csv                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200

@@ -105,7 +105,8 @@ describe('lists carry only the metric summaries asked for', () => {
 				last_step: 6,
 				min: 0,
 				max: 7,
-				last: 7
+				last: 7,
+				first: null
 			});
 			expect(item.metric_count).toBe(METRICS);
 			expect(item.result_count).toBe(0);

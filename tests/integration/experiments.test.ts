@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getDb } from '../../functions/_lib/db.ts';
 import { localJwtSecret } from '../../functions/_lib/tokens.ts';
 import { api, createKey, expectEnvelope, randomEmail, signIn } from '../support/api.ts';
+import { configure, resetConfig } from '../support/config.ts';
 import {
 	addMember,
 	createExperiment,
@@ -16,11 +17,7 @@ import {
 	signInWithWorkspace
 } from '../support/experiments.ts';
 
-const savedPublicUrl = process.env.TORA_PUBLIC_URL;
-afterEach(() => {
-	if (savedPublicUrl === undefined) delete process.env.TORA_PUBLIC_URL;
-	else process.env.TORA_PUBLIC_URL = savedPublicUrl;
-});
+afterEach(resetConfig);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -83,7 +80,7 @@ describe('creating experiments', () => {
 	});
 
 	it('builds the url from TORA_PUBLIC_URL when it is set', async () => {
-		process.env.TORA_PUBLIC_URL = 'https://tora.example.com/';
+		configure({ TORA_PUBLIC_URL: 'https://tora.example.com/' });
 		const user = await signIn();
 		const experiment = await createExperiment({ token: user.token }, { name: 'linked' });
 		expect(experiment.url).toBe(`https://tora.example.com/experiments/${experiment.id}`);
@@ -449,7 +446,8 @@ describe('one experiment: read, change, delete', () => {
 			last: 99,
 			min: 0.1,
 			max: 2.5,
-			lastValue: 0.12
+			lastValue: 0.12,
+			firstValue: 2.5
 		});
 		await insertMetric(experiment.id, {
 			name: 'acc',
@@ -458,14 +456,24 @@ describe('one experiment: read, change, delete', () => {
 			last: 10,
 			min: 0.5,
 			max: 0.93,
-			lastValue: 0.93
+			lastValue: 0.93,
+			firstValue: 0.5
 		});
 		await insertResult(experiment.id, 'test_accuracy', 0.91);
 		await insertResult(experiment.id, 'best_loss', 0.1);
 		const read = await api('GET', `/api/experiments/${experiment.id}`, { token: viewer.token });
 		expect(read.body.data.metrics).toEqual([
-			{ name: 'acc', count: 10, first_step: 1, last_step: 10, min: 0.5, max: 0.93, last: 0.93 },
-			{ name: 'train/loss', count: 100, first_step: 0, last_step: 99, min: 0.1, max: 2.5, last: 0.12 }
+			{ name: 'acc', count: 10, first_step: 1, last_step: 10, min: 0.5, max: 0.93, last: 0.93, first: 0.5 },
+			{
+				name: 'train/loss',
+				count: 100,
+				first_step: 0,
+				last_step: 99,
+				min: 0.1,
+				max: 2.5,
+				last: 0.12,
+				first: 2.5
+			}
 		]);
 		expect(read.body.data.results.map((r: { name: string; value: number }) => [r.name, r.value])).toEqual([
 			['best_loss', 0.1],
@@ -664,7 +672,7 @@ describe('listing a workspace’s experiments', () => {
 		});
 		const [one, two] = page.body.data.items;
 		expect(one.metrics).toEqual([
-			{ name: 'loss', count: 3, first_step: 0, last_step: 2, min: 0.2, max: 0.9, last: 0.2 }
+			{ name: 'loss', count: 3, first_step: 0, last_step: 2, min: 0.2, max: 0.9, last: 0.2, first: null }
 		]);
 		expect(one.results).toEqual([]);
 		expect(two.metrics[0]).toMatchObject({ count: 5, last: 0.1 });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../../functions/_lib/db.ts';
 import { api, apiResponse, createKey, expectEnvelope, signIn } from '../support/api.ts';
+import { withConfig } from '../support/config.ts';
 
 let key: string;
 let workspaceId: string;
@@ -136,13 +137,10 @@ describe('spreadsheet formulas', () => {
 describe('settings', () => {
 	it('refuses a malformed TORA_EXPORT_TIMEOUT_MS before streaming anything', async () => {
 		const id = await experiment();
-		process.env.TORA_EXPORT_TIMEOUT_MS = 'five minutes';
-		try {
+		await withConfig({ TORA_EXPORT_TIMEOUT_MS: 'five minutes' }, async () => {
 			const result = await api('GET', `/api/experiments/${id}/export.csv`, { apiKey: key });
 			expectEnvelope(result, 503, 'UNAVAILABLE');
 			expect(result.body.error!.message).toContain('TORA_EXPORT_TIMEOUT_MS');
-		} finally {
-			delete process.env.TORA_EXPORT_TIMEOUT_MS;
-		}
+		});
 	});
 });

@@ -12,6 +12,7 @@ import { createApp } from '../../server/app.ts';
 import { functionsDir } from '../../server/paths.ts';
 import { loadRoutes } from '../../server/routes.ts';
 import { createStaticHandler } from '../../server/static-files.ts';
+import { configure, resetConfig } from '../support/config.ts';
 
 let port: number;
 let stop: () => Promise<void>;
@@ -27,19 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => stop());
 
-const saved = { ...process.env };
-afterEach(() => {
-	for (const name of [
-		'TORA_AUTH',
-		'SUPABASE_URL',
-		'SUPABASE_ANON_KEY',
-		'TORA_PUBLIC_URL',
-		'TORA_ALLOWED_HOSTS'
-	]) {
-		if (saved[name] === undefined) delete process.env[name];
-		else process.env[name] = saved[name];
-	}
-});
+afterEach(resetConfig);
 
 interface Answer {
 	status: number;
@@ -120,8 +109,7 @@ describe('local mode answers only hosts it was told about', () => {
 	});
 
 	it('answers the host of TORA_PUBLIC_URL and the names in TORA_ALLOWED_HOSTS', async () => {
-		process.env.TORA_PUBLIC_URL = 'https://tora.example.com';
-		process.env.TORA_ALLOWED_HOSTS = 'tora.lan,box.internal';
+		configure({ TORA_PUBLIC_URL: 'https://tora.example.com', TORA_ALLOWED_HOSTS: 'tora.lan,box.internal' });
 		for (const host of ['tora.example.com', `tora.lan:${port}`, 'BOX.INTERNAL']) {
 			const health = await send(host, '/api/health');
 			expect(health.status, `${host} ${health.body}`).toBe(200);
@@ -130,9 +118,11 @@ describe('local mode answers only hosts it was told about', () => {
 	});
 
 	it('does not check the Host outside local mode (sign-in needs a real account there)', async () => {
-		delete process.env.TORA_AUTH;
-		process.env.SUPABASE_URL = 'https://project-ref.supabase.co';
-		process.env.SUPABASE_ANON_KEY = 'anon';
+		configure({
+			TORA_AUTH: undefined,
+			SUPABASE_URL: 'https://project-ref.supabase.co',
+			SUPABASE_ANON_KEY: 'anon'
+		});
 		const health = await send('tora.example.org', '/api/health');
 		expect(health.status, health.body).toBe(200);
 	});

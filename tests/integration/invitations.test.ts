@@ -1,9 +1,7 @@
-// Concurrency tests need more than the default single connection, or transactions could never overlap.
-process.env.TORA_DB_POOL_MAX = '4';
-
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../../functions/_lib/db.ts';
 import { api, createKey, expectEnvelope, randomEmail, signIn } from '../support/api.ts';
+import { configure } from '../support/config.ts';
 import {
 	ACTORS,
 	addMember,
@@ -15,6 +13,9 @@ import {
 	type Fixture,
 	type MatrixRow
 } from '../support/workspaces.ts';
+
+// Concurrency tests need more than the default single connection, or transactions could never overlap.
+configure({ TORA_DB_POOL_MAX: '4' });
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

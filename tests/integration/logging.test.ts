@@ -79,6 +79,22 @@ describe('logging', () => {
 		expect(loss.values).toEqual([1.5, 1.25, 1]);
 	});
 
+	it('keeps the value at the lowest step as the series first value, whatever order batches arrive in', async () => {
+		const id = await experiment(o);
+		const send = (logs: unknown[]) =>
+			api('POST', `/api/experiments/${id}/logs/batch`, { apiKey: o.key, body: { logs } });
+		const first = async () => (await series(o, id)).series.find((s) => s.name === 'loss')!.first;
+		await send([point('loss', 5, 0.5), point('loss', 9, 0.9)]);
+		expect(await first()).toBe(0.5);
+		await send([point('loss', 7, 0.7), point('loss', 3, 0.3), point('loss', 4, 0.4)]);
+		expect(await first()).toBe(0.3);
+		// Another point at the lowest step does not replace the one stored first.
+		await send([point('loss', 3, 33), point('loss', 10, 1)]);
+		expect(await first()).toBe(0.3);
+		await send([point('loss', 0, -1)]);
+		expect(await first()).toBe(-1);
+	});
+
 	it('skips a msg_id repeated inside one batch', async () => {
 		const id = await experiment(o);
 		const entry = point('loss', 0, 1);

@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../server/paths.ts';
 import { createStaticHandler } from '../../server/static-files.ts';
-import { writeHeadersFile } from '../../scripts/site-headers.mjs';
+import { writeHeadersFile } from '../../server/site-headers.mjs';
 import { signIn } from '../support/api.ts';
+import { configure, resetConfig } from '../support/config.ts';
 import { startInProcessServer, type RunningServer } from '../support/fuzz-world.ts';
 
 const THEME_SCRIPT = "document.documentElement.classList.add('dark');";
@@ -39,19 +40,13 @@ function fakeSite(): string {
 
 let server: RunningServer;
 let token: string;
-const saved = { ...process.env };
 
 beforeAll(async () => {
 	server = await startInProcessServer({ site: createStaticHandler(fakeSite()) });
 	token = (await signIn()).token;
 });
 afterAll(() => server.close());
-afterEach(() => {
-	for (const name of ['TORA_CORS_ORIGINS', 'SUPABASE_URL']) {
-		if (saved[name] === undefined) delete process.env[name];
-		else process.env[name] = saved[name];
-	}
-});
+afterEach(resetConfig);
 
 const get = (path: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
 	fetch(server.origin + path, { ...init, headers });
@@ -105,7 +100,7 @@ describe('security headers on the single server', () => {
 	});
 
 	it('gives pages a CSP allowing our origin, the hashed inline scripts and the Supabase URL only', async () => {
-		process.env.SUPABASE_URL = 'https://project-ref.supabase.co/';
+		configure({ SUPABASE_URL: 'https://project-ref.supabase.co/' });
 		for (const path of ['/', '/some/client/route', '/a.js', '/missing.png']) {
 			const response = await get(path);
 			expectCommonHeaders(response);
@@ -119,7 +114,7 @@ describe('security headers on the single server', () => {
 			expect(csp.get('base-uri')).toBe("'self'");
 			expect(response.headers.get('referrer-policy')).toBe('same-origin');
 		}
-		delete process.env.SUPABASE_URL;
+		configure({ SUPABASE_URL: undefined });
 		const local = directives((await get('/')).headers.get('content-security-policy'));
 		expect(local.get('connect-src')).toBe("'self'");
 	});
@@ -140,7 +135,7 @@ describe('security headers on the single server', () => {
 				req.end();
 			});
 		// Local mode answers only hosts it was told about (server/host-allowlist.ts).
-		process.env.TORA_ALLOWED_HOSTS = 'tora.example.com';
+		configure({ TORA_ALLOWED_HOSTS: 'tora.example.com' });
 		try {
 			for (const path of ['/api/health', '/']) {
 				expect(await hsts(path, { 'x-forwarded-proto': 'https', host: 'tora.example.com' })).toMatch(
@@ -151,7 +146,7 @@ describe('security headers on the single server', () => {
 				expect(await hsts(path, { 'x-forwarded-proto': 'https', host: '127.0.0.1:1' })).toBeUndefined();
 			}
 		} finally {
-			delete process.env.TORA_ALLOWED_HOSTS;
+			resetConfig();
 		}
 	});
 });
@@ -178,7 +173,7 @@ describe('CORS', () => {
 	});
 
 	it('opens only to the origins in TORA_CORS_ORIGINS, never with credentials', async () => {
-		process.env.TORA_CORS_ORIGINS = 'https://app.example, http://localhost:3000';
+		configure({ TORA_CORS_ORIGINS: 'https://app.example, http://localhost:3000' });
 		const allowed = await preflight('https://app.example');
 		expect(allowed.status).toBe(204);
 		expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');

@@ -9,6 +9,7 @@ import { functionsDir } from '../../server/paths.ts';
 import { loadRoutes } from '../../server/routes.ts';
 import { createStaticHandler } from '../../server/static-files.ts';
 import { api, expectEnvelope } from '../support/api.ts';
+import { configure, resetConfig } from '../support/config.ts';
 
 /** The single server over real HTTP, with a tiny stand-in for site/build. */
 let origin: string;
@@ -77,9 +78,8 @@ describe('single server routing', () => {
 
 describe('database outage', () => {
 	it('answers 503 with the envelope, without internals, and recovers when the database returns', async () => {
-		const realUrl = process.env.DATABASE_URL;
 		await closeDb();
-		process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:1/nothing';
+		configure({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' });
 		try {
 			const down = await api('GET', '/api/health');
 			expectEnvelope(down, 503, 'UNAVAILABLE');
@@ -87,7 +87,7 @@ describe('database outage', () => {
 			expect(JSON.stringify(down.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stack/);
 		} finally {
 			await closeDb();
-			process.env.DATABASE_URL = realUrl;
+			resetConfig();
 		}
 		expect((await api('GET', '/api/health')).status).toBe(200);
 	});

@@ -78,6 +78,8 @@ export async function insertMetric(
 		min: number;
 		max: number;
 		lastValue: number;
+		/** The value at the lowest step; unknown (null) when left out. */
+		firstValue?: number;
 	}
 ): Promise<void> {
 	await getDb()
@@ -91,6 +93,7 @@ export async function insertMetric(
 			min_value: metric.min,
 			max_value: metric.max,
 			last_value: metric.lastValue,
+			first_value: metric.firstValue ?? null,
 			first_logged_at: new Date(),
 			last_logged_at: new Date()
 		})

@@ -29,7 +29,11 @@ export const ErrorEnvelope = z.object({
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
 
-export const Uuid = z.uuid({ error: 'must be a UUID' });
+/**
+ * Every id a client sends, in one spelling: ids compared as strings (a scoped key's workspace, a
+ * self-reference, a cursor) must match whatever case the client used.
+ */
+export const Uuid = z.uuid({ error: 'must be a UUID' }).transform((id) => id.toLowerCase());
 
 // The character rules live in rules.ts (shared with the site and the rule-case generator).
 export { isMultiLineText, isOneLineText, isStorableText, LABEL_FORBIDDEN, TEXT_FORBIDDEN } from './rules.ts';

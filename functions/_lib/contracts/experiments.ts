@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, Uuid } from './common.ts';
 import { MetricName, metricNameList } from './logs.ts';
+import { formatKey, QUERY_LIMITS, QuerySyntaxError, type Expr, type Key } from './query/ast.ts';
+import { parseKey, parseQuery } from './query/parse.ts';
 import {
 	MAX_DESCRIPTION_LENGTH,
 	MAX_EXPERIMENT_NAME_LENGTH,
@@ -19,9 +21,6 @@ export const MAX_LIST_METRICS = 50;
 export const MAX_LIST_RESULTS = 100;
 /** Names in a list page's `metric_names` (for column pickers): the first ones by name. */
 export const MAX_LIST_METRIC_NAMES = 200;
-
-/** Ids compared as strings (a scoped key's workspace, self-references) must share one spelling. */
-const Id = Uuid.transform((id) => id.toLowerCase());
 
 /**
  * Lengths count Unicode code points, as Python's `len` (the SDK's checks) and Postgres's
@@ -106,11 +105,17 @@ export const Tags = z
 
 export const ExperimentStatus = z.enum(['running', 'finished', 'failed']);
 export type ExperimentStatus = z.infer<typeof ExperimentStatus>;
+/**
+ * The status shown: what the run said, except that a running run whose SDK has gone quiet (no
+ * write or heartbeat for the crash timeout) shows as `crashed` until it is heard from again.
+ */
+export const RunStatus = z.enum(['running', 'finished', 'failed', 'crashed']);
+export type RunStatus = z.infer<typeof RunStatus>;
 
 /** `POST /api/experiments` body: exactly what the public SDK sends, plus nothing unknown. */
 export const CreateExperimentBody = z.strictObject({
 	name: ExperimentName,
-	workspaceId: Id.nullish(),
+	workspaceId: Uuid.nullish(),
 	description: ExperimentDescription.optional(),
 	hyperparams: Hyperparams.nullish(),
 	tags: Tags.nullish()
@@ -134,7 +139,7 @@ export type UpdateExperimentBody = z.infer<typeof UpdateExperimentBody>;
 /** `POST /api/experiments/batch` body (the compare view); `metrics`: summaries to include. */
 export const ExperimentBatchBody = z.strictObject({
 	ids: z
-		.array(Id)
+		.array(Uuid)
 		.min(1, { error: 'must have at least 1 id' })
 		.max(100, { error: 'must have at most 100 ids' })
 		.transform((ids) => [...new Set(ids)]),
@@ -147,12 +152,13 @@ export const ExperimentBatchBody = z.strictObject({
 export type ExperimentBatchBody = z.infer<typeof ExperimentBatchBody>;
 
 /** `POST /api/experiments/:id/references` body. */
-export const CreateReferenceBody = z.strictObject({ referencedId: Id });
+export const CreateReferenceBody = z.strictObject({ referencedId: Uuid });
 export type CreateReferenceBody = z.infer<typeof CreateReferenceBody>;
 
-export const WorkspaceExperimentsParams = z.object({ id: Id });
-export const ReferenceParams = z.object({ id: Id, referencedId: Id });
+export const WorkspaceExperimentsParams = z.object({ id: Uuid });
+export const ReferenceParams = z.object({ id: Uuid, referencedId: Uuid });
 
+/** The sorts the dashboard offers in its headers; the API sorts by any key of the query language. */
 export const ExperimentSort = z.enum(['created', 'updated', 'name']);
 export type ExperimentSort = z.infer<typeof ExperimentSort>;
 export const SortOrder = z.enum(['asc', 'desc']);
@@ -162,23 +168,29 @@ const oneOrMany = <T extends z.ZodType>(item: T) =>
 	z.union([item, z.array(item)]).transform((value) => [value].flat() as z.infer<T>[]);
 
 /**
- * Where a page ended: the sort key and id of its last item. Timestamps keep their microseconds
- * (a JS Date would drop them and skip rows created within the same millisecond).
+ * Where a page ended, under the sort that made it: whether its last run had a value for the sort
+ * key, that value's parts as text (timestamps keep their microseconds: a JS Date would drop them
+ * and skip rows created within the same millisecond), and the run's id.
  */
 export interface ExperimentCursor {
-	sort: ExperimentSort;
+	sort: string;
 	order: SortOrder;
-	key: string;
+	present: boolean;
+	values: string[];
 	id: string;
 }
 
-const CursorPayload = z.tuple([ExperimentSort, SortOrder, z.string().max(2000), Uuid]);
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const CursorPayload = z.tuple([
+	z.string().max(600),
+	SortOrder,
+	z.boolean(),
+	z.array(z.string().max(2000).refine(storableText)).max(3),
+	Uuid
+]);
 
 export function encodeExperimentCursor(cursor: ExperimentCursor): string {
-	return Buffer.from(JSON.stringify([cursor.sort, cursor.order, cursor.key, cursor.id])).toString(
-		'base64url'
-	);
+	const payload = [cursor.sort, cursor.order, cursor.present, cursor.values, cursor.id];
+	return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
 function decodeExperimentCursor(text: string): ExperimentCursor | undefined {
@@ -190,21 +202,19 @@ function decodeExperimentCursor(text: string): ExperimentCursor | undefined {
 	}
 	const parsed = CursorPayload.safeParse(payload);
 	if (!parsed.success) return undefined;
-	const [sort, order, key, id] = parsed.data;
-	const valid = sort === 'name' ? storableText(key) : isCursorTimestamp(key);
-	return valid ? { sort, order, key, id } : undefined;
+	const [sort, order, present, values, id] = parsed.data;
+	return { sort, order, present, values, id };
 }
 
-/** Exactly the text form we emit, and a real instant (no February 30th reaching Postgres). */
-function isCursorTimestamp(key: string): boolean {
-	if (!CURSOR_TIMESTAMP.test(key) || key.startsWith('0000')) return false;
-	const date = new Date(`${key.slice(0, 23)}Z`);
-	return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 23) === key.slice(0, 23);
-}
+/** Keys whose natural order is A→Z; every other key lists the largest (newest) first. */
+const ASCENDING_BY_DEFAULT = new Set(['name', 'description', 'creator', 'status']);
 
 /**
- * `GET /api/workspaces/:id/experiments` query. An empty `q` (a cleared search box) means no
- * search; a cursor is only valid with the sort and order that produced it.
+ * `GET /api/workspaces/:id/experiments` query. `filter` is the run query language
+ * (contracts/query), `sort` any key of it; `q`, `tag` and `status` still narrow the list as
+ * before. An empty `q` or `filter` (a cleared box) means none; a cursor is only valid with the
+ * sort and order that produced it. Which metric summaries each item carries: those named in
+ * `metrics`, and the metrics of `metric.*` keys in `columns` and `sort`.
  */
 export const ListExperimentsQuery = z
 	.object({
@@ -214,20 +224,40 @@ export const ListExperimentsQuery = z
 			.transform(Number)
 			.pipe(z.number().min(1, { error: 'must be at least 1' }).max(200, { error: 'must be at most 200' }))
 			.default(50),
-		cursor: z.string().optional(),
+		cursor: z.string().max(4000).optional(),
 		q: text(200)
 			.transform((value) => value.trim() || undefined)
+			.optional(),
+		filter: z
+			.string()
+			.max(QUERY_LIMITS.length + 200)
 			.optional(),
 		tag: oneOrMany(Tag)
 			.pipe(z.array(z.string()).max(20, { error: 'give at most 20 tags' }))
 			.optional(),
 		status: ExperimentStatus.optional(),
-		sort: ExperimentSort.default('created'),
+		sort: z.string().max(600).default('created'),
 		order: SortOrder.optional(),
+		columns: oneOrMany(z.string().max(QUERY_LIMITS.length))
+			.transform((lists) => lists.flatMap((list) => splitColumns(list)))
+			.optional(),
 		metrics: metricNameList(MAX_LIST_METRICS).default([])
 	})
-	.transform(({ cursor, ...query }, ctx) => {
-		const order = query.order ?? (query.sort === 'name' ? 'asc' : 'desc');
+	.transform(({ cursor, filter: filterText, sort: sortText, columns: columnTexts, ...query }, ctx) => {
+		const filter = tryParse(ctx, 'filter', () => parseQuery(filterText ?? ''));
+		const sort = tryParse(ctx, 'sort', () => parseKey(sortText));
+		const columns = (columnTexts ?? []).map((column) => tryParse(ctx, 'columns', () => parseKey(column)));
+		if (!filter.ok || !sort.ok || columns.some((column) => !column.ok)) return z.NEVER;
+		if (columns.length > MAX_LIST_COLUMNS) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['columns'],
+				message: `give at most ${MAX_LIST_COLUMNS} columns`
+			});
+			return z.NEVER;
+		}
+		const sortName = formatKey(sort.value);
+		const order = query.order ?? (ASCENDING_BY_DEFAULT.has(sortName) ? 'asc' : 'desc');
 		let after: ExperimentCursor | undefined;
 		if (cursor !== undefined) {
 			after = decodeExperimentCursor(cursor);
@@ -235,7 +265,7 @@ export const ListExperimentsQuery = z
 				ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'is not a cursor from this list' });
 				return z.NEVER;
 			}
-			if (after.sort !== query.sort || after.order !== order) {
+			if (after.sort !== sortName || after.order !== order) {
 				ctx.addIssue({
 					code: 'custom',
 					path: ['cursor'],
@@ -244,7 +274,19 @@ export const ListExperimentsQuery = z
 				return z.NEVER;
 			}
 		}
-		return { ...query, order, after };
+		const metricKeys = [sort, ...columns].flatMap(({ value: key }) =>
+			key?.kind === 'metric' ? [key.name] : []
+		);
+		const metrics = [...new Set([...query.metrics, ...metricKeys])];
+		if (metrics.length > MAX_LIST_METRICS) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['columns'],
+				message: `name at most ${MAX_LIST_METRICS} metrics in all`
+			});
+			return z.NEVER;
+		}
+		return { ...query, metrics, filter: filter.value, sort: sort.value, sortName, order, after };
 	});
 export type ListExperimentsQuery = z.infer<typeof ListExperimentsQuery>;
 
@@ -255,7 +297,9 @@ export const MetricSummary = z.object({
 	last_step: z.number().int().nullable(),
 	min: z.number().nullable(),
 	max: z.number().nullable(),
-	last: z.number().nullable()
+	last: z.number().nullable(),
+	/** The value at the lowest step. */
+	first: z.number().nullable()
 });
 export type MetricSummary = z.infer<typeof MetricSummary>;
 
@@ -272,11 +316,13 @@ export const Experiment = z.object({
 	description: z.string(),
 	tags: z.array(z.string()),
 	hyperparams: z.array(z.object({ key: z.string(), value: HyperparamValue })),
-	status: ExperimentStatus,
+	status: RunStatus,
 	workspace_id: z.uuid(),
 	created_by: z.uuid().nullable(),
 	created_at: z.string(),
 	updated_at: z.string(),
+	/** The last time the run's SDK was heard from (any write, or a heartbeat). */
+	last_seen_at: z.string(),
 	url: z.string(),
 	/** Lists: only the summaries asked for; single reads: all. */
 	metrics: z.array(MetricSummary),
@@ -323,3 +369,43 @@ export const ExperimentReference = z.object({
 	referenced: ExperimentSummary
 });
 export type ExperimentReference = z.infer<typeof ExperimentReference>;
+
+/** Column keys a list may name (each a query-language key). */
+export const MAX_LIST_COLUMNS = 100;
+
+/** `a,b` → ["a", "b"], leaving commas inside quoted names alone (`metric."a,b".min`). */
+function splitColumns(list: string): string[] {
+	const columns: string[] = [];
+	let current = '';
+	let quote: string | undefined;
+	for (let i = 0; i < list.length; i++) {
+		const c = list[i];
+		if (quote) {
+			if (c === '\\') current += list[i++] ?? '';
+			else if (c === quote) quote = undefined;
+		} else if (c === '"' || c === "'") quote = c;
+		else if (c === ',') {
+			if (current.trim()) columns.push(current.trim());
+			current = '';
+			continue;
+		}
+		current += c;
+	}
+	if (current.trim()) columns.push(current.trim());
+	return columns;
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; value?: undefined };
+
+/** Runs a query-language parse, turning its error into an issue on `field` ("col 17: ..."). */
+function tryParse<T>(ctx: z.RefinementCtx, field: string, parse: () => T): Attempt<T> {
+	try {
+		return { ok: true, value: parse() };
+	} catch (error) {
+		if (!(error instanceof QuerySyntaxError)) throw error;
+		ctx.addIssue({ code: 'custom', path: [field], message: error.message });
+		return { ok: false };
+	}
+}
+
+export type { Expr as RunFilter, Key as RunKey };

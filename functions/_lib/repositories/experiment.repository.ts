@@ -8,7 +8,8 @@ import {
 	type ExperimentCursor,
 	type ExperimentPage,
 	type ExperimentReferences,
-	type ExperimentSort,
+	type RunFilter,
+	type RunKey,
 	type ExperimentStatus,
 	type ExperimentSummary,
 	type Hyperparam,
@@ -18,6 +19,15 @@ import {
 } from '../contracts/experiments.ts';
 import type { Db } from '../db.ts';
 import type { ExperimentsTable } from '../db-types.ts';
+import {
+	afterCursor,
+	cursorText,
+	filterSql,
+	orderByTerms,
+	sortPlan,
+	type QueryClock
+} from './experiment-query.ts';
+import { shownStatus } from '../liveness.ts';
 import { toMetricSummary } from './metric-summary.ts';
 
 type ExperimentRow = Selectable<ExperimentsTable>;
@@ -28,7 +38,7 @@ export interface Viewer {
 	keyWorkspaceId?: string | null;
 }
 
-const summaryColumns = ['e.id', 'e.name', 'e.status', 'e.workspace_id'] as const;
+const summaryColumns = ['e.id', 'e.name', 'e.status', 'e.workspace_id', 'e.last_seen_at'] as const;
 
 const experimentUrl = (origin: string, id: string) => `${origin}/experiments/${id}`;
 
@@ -58,11 +68,12 @@ function toExperiment(row: ExperimentRow, origin: string, carried: Carried = NOT
 		description: row.description,
 		tags: row.tags,
 		hyperparams: row.hyperparams as Hyperparam[],
-		status: row.status,
+		status: shownStatus(row),
 		workspace_id: row.workspace_id,
 		created_by: row.created_by,
 		created_at: row.created_at.toISOString(),
 		updated_at: row.updated_at.toISOString(),
+		last_seen_at: row.last_seen_at.toISOString(),
 		url: experimentUrl(origin, row.id),
 		metrics: carried.metrics,
 		results: carried.results,
@@ -71,11 +82,14 @@ function toExperiment(row: ExperimentRow, origin: string, carried: Carried = NOT
 	};
 }
 
-function toSummary(row: Pick<ExperimentRow, 'id' | 'name' | 'status' | 'workspace_id'>, origin: string) {
+function toSummary(
+	row: Pick<ExperimentRow, 'id' | 'name' | 'status' | 'workspace_id' | 'last_seen_at'>,
+	origin: string
+) {
 	const summary: ExperimentSummary = {
 		id: row.id,
 		name: row.name,
-		status: row.status,
+		status: shownStatus(row),
 		workspace_id: row.workspace_id,
 		url: experimentUrl(origin, row.id)
 	};
@@ -91,7 +105,8 @@ const SUMMARY_COLUMNS = [
 	'last_step',
 	'min_value',
 	'max_value',
-	'last_value'
+	'last_value',
+	'first_value'
 ] as const;
 
 const toResultValue = (r: { name: string; value: number; logged_at: Date }): ResultValue => ({
@@ -270,15 +285,7 @@ export async function getExperiment(db: Db, id: string, origin: string): Promise
 			jsonArrayFrom(
 				eb
 					.selectFrom('metric_series as s')
-					.select([
-						's.name',
-						's.point_count as count',
-						's.first_step',
-						's.last_step',
-						's.min_value as min',
-						's.max_value as max',
-						's.last_value as last'
-					])
+					.select(SUMMARY_COLUMNS.map((column) => `s.${column}` as const))
 					.whereRef('s.experiment_id', '=', 'e.id')
 					.orderBy('s.name')
 			).as('metric_list'),
@@ -296,7 +303,7 @@ export async function getExperiment(db: Db, id: string, origin: string): Promise
 	const { metric_list, result_list, ...experiment } = row;
 	// JSON carries timestamps as text; normalise them to the ISO form every other read returns.
 	const results = result_list.map((r) => ({ ...r, logged_at: new Date(r.logged_at).toISOString() }));
-	return toExperiment(experiment, origin, everything(metric_list, results));
+	return toExperiment(experiment, origin, everything(metric_list.map(toMetricSummary), results));
 }
 
 export interface ExperimentChanges {
@@ -322,7 +329,9 @@ export async function updateExperiment(
 			tags: changes.tags,
 			hyperparams: changes.hyperparams,
 			status: changes.status,
-			updated_at: sql<Date>`now()`
+			updated_at: sql<Date>`now()`,
+			// A status change comes from the run's SDK (finish) or a person marking it: a sign of life.
+			...(changes.status ? { last_seen_at: sql<Date>`now()` } : {})
 		})
 		.where('id', '=', id)
 		.returningAll()
@@ -344,37 +353,40 @@ export interface ExperimentListOptions {
 	q?: string;
 	tag?: string[];
 	status?: ExperimentStatus;
-	sort: ExperimentSort;
+	/** A parsed query-language filter (contracts/query). */
+	filter?: RunFilter;
+	sort: RunKey;
+	/** The sort key as written in cursors (`formatKey`). */
+	sortName: string;
 	order: SortOrder;
 	/** Metric summaries each item carries (none when empty). */
 	metrics: string[];
 }
 
-const SORT_COLUMN = { created: 'e.created_at', updated: 'e.updated_at', name: 'e.name' } as const;
-
 /** LIKE's wildcards in user text match themselves. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
 /**
- * One page of a workspace's experiments by keyset: `(sort key, id)` beyond the cursor, in the
- * order of one of the experiments_workspace_*_idx indexes, so a page costs the same at any depth
- * and rows inserted meanwhile never shift later pages.
+ * One page of a workspace's experiments by keyset: `(sort key parts, id)` beyond the cursor, with
+ * runs lacking the key last in either direction (experiment-query.ts). Sorted by created, updated
+ * or name, the order is that of an experiments_workspace_*_idx index, so a page costs the same at
+ * any depth; rows inserted meanwhile never shift later pages.
  */
 export async function listWorkspaceExperiments(
 	db: Db,
 	workspaceId: string,
 	options: ExperimentListOptions,
-	origin: string
+	origin: string,
+	clock: QueryClock
 ): Promise<ExperimentPage> {
-	const column = SORT_COLUMN[options.sort];
-	const cursorKey =
-		options.sort === 'name'
-			? sql<string>`e.name`
-			: sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+	const plan = sortPlan(options.sort, clock);
 	let query = db
 		.selectFrom('experiments as e')
 		.selectAll('e')
-		.select(cursorKey.as('cursor_key'))
+		.select([
+			sql<boolean>`${plan.present ?? sql`true`}`.as('cursor_present'),
+			sql<string[]>`array[${sql.join(plan.parts.map(cursorText))}]`.as('cursor_values')
+		])
 		.where('e.workspace_id', '=', workspaceId);
 	if (options.status) query = query.where('e.status', '=', options.status);
 	if (options.q) {
@@ -392,17 +404,10 @@ export async function listWorkspaceExperiments(
 			sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where lower(t.tag) = lower(${tag}))`
 		);
 	}
-	if (options.after) {
-		const { key, id } = options.after;
-		// Sent as text and cast by Postgres: a parameter typed timestamptz would go through
-		// postgres.js's Date serializer and lose the microseconds.
-		const keyValue = options.sort === 'name' ? sql`${key}::text` : sql`${key}::text::timestamptz`;
-		const beyond = options.order === 'desc' ? sql`<` : sql`>`;
-		query = query.where(sql<SqlBool>`(${sql.ref(column)}, e.id) ${beyond} (${keyValue}, ${id}::uuid)`);
-	}
+	if (options.filter) query = query.where(filterSql(options.filter, clock));
+	if (options.after) query = query.where(sql<SqlBool>`${afterCursor(plan, options.order, options.after)}`);
 	const rows = await query
-		.orderBy(column, options.order)
-		.orderBy('e.id', options.order)
+		.orderBy(sql`${orderByTerms(plan, options.order)}`)
 		.limit(options.limit + 1)
 		.execute();
 	const page = rows.slice(0, options.limit);
@@ -410,9 +415,10 @@ export async function listWorkspaceExperiments(
 	const next_cursor =
 		rows.length > options.limit && last
 			? encodeExperimentCursor({
-					sort: options.sort,
+					sort: options.sortName,
 					order: options.order,
-					key: last.cursor_key,
+					present: last.cursor_present,
+					values: last.cursor_present ? last.cursor_values : [],
 					id: last.id
 				})
 			: null;

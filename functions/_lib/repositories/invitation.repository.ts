@@ -2,14 +2,14 @@
  * Invitations of an email address to a workspace. Admins create, list and revoke them; the
  * invitee (matched on their lower-cased email) lists, accepts and declines them. The status is
  * the gate: only a `pending` invitation changes, in one conditional UPDATE, so of two concurrent
- * accepts (or an accept and a revoke) exactly one wins.
+ * accepts (or an accept and a revoke) exactly one wins. A change that may not happen comes back
+ * as a refusal (membership-errors.ts words it for the API).
  */
 import { sql } from 'kysely';
 import type { InvitationListQuery, InvitationStatus } from '../contracts/invitations.ts';
 import type { GrantableRole } from '../contracts/workspaces.ts';
 import type { Db } from '../db.ts';
-import { conflict, notFound } from '../errors.ts';
-import { assertCanInvite, assertCanRevoke } from '../membership-rules.ts';
+import { refuseInvitation, refuseRevocation, type RoleRefusal } from '../membership-rules.ts';
 import { findRole } from './workspace.repository.ts';
 
 export interface InvitationView {
@@ -44,25 +44,39 @@ function selectInvitations(db: Db) {
 		]);
 }
 
-async function getInvitation(db: Db, id: string): Promise<InvitationView> {
-	const invitation = await selectInvitations(db).where('i.id', '=', id).executeTakeFirst();
-	if (!invitation) throw notFound('Invitation');
-	return invitation;
+export type InvitationRefusal =
+	/** The workspace is gone, or the caller no longer belongs to it. */
+	| { kind: 'workspace-not-found' }
+	/** No such invitation, or (for the invitee) one addressed to someone else. */
+	| { kind: 'invitation-not-found' }
+	| RoleRefusal
+	| { kind: 'already-member'; email: string }
+	| { kind: 'already-invited'; email: string }
+	| { kind: 'no-longer-pending'; status: InvitationStatus }
+	/** Accepting, by someone who has joined the workspace since. */
+	| { kind: 'invitee-already-member' };
+
+export type InvitationChange = { kind: 'ok'; invitation: InvitationView } | InvitationRefusal;
+
+async function findInvitation(db: Db, id: string): Promise<InvitationView | undefined> {
+	return selectInvitations(db).where('i.id', '=', id).executeTakeFirst();
 }
 
-function alreadyResponded(status: InvitationStatus) {
-	return conflict(`This invitation is no longer pending: it was ${status}.`);
+/** An invitation this transaction has just written (so it holds the row's lock). */
+async function getWrittenInvitation(db: Db, id: string): Promise<InvitationView> {
+	return selectInvitations(db).where('i.id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** Invites an email (whether or not it has signed in yet); members and duplicates are 409s. */
+/** Invites an email (whether or not it has signed in yet), unless it is a member or already invited. */
 export async function createInvitation(
 	db: Db,
 	input: { workspaceId: string; actorId: string; email: string; role: GrantableRole }
-): Promise<InvitationView> {
-	return db.transaction().execute(async (tx) => {
+): Promise<InvitationChange> {
+	return db.transaction().execute(async (tx): Promise<InvitationChange> => {
 		const actor = await findRole(tx, input.workspaceId, input.actorId);
-		if (!actor) throw notFound('Workspace');
-		assertCanInvite(actor, input.role);
+		if (!actor) return { kind: 'workspace-not-found' };
+		const refusal = refuseInvitation(actor, input.role);
+		if (refusal) return refusal;
 		const member = await tx
 			.selectFrom('workspace_members as m')
 			.innerJoin('profiles as p', 'p.id', 'm.user_id')
@@ -70,7 +84,7 @@ export async function createInvitation(
 			.where('m.workspace_id', '=', input.workspaceId)
 			.where('p.email', '=', input.email)
 			.executeTakeFirst();
-		if (member) throw conflict(`${input.email} is already a member of this workspace.`);
+		if (member) return { kind: 'already-member', email: input.email };
 		const created = await tx
 			.insertInto('invitations')
 			.values({
@@ -82,10 +96,8 @@ export async function createInvitation(
 			.onConflict((oc) => oc.columns(['workspace_id', 'email']).where('status', '=', 'pending').doNothing())
 			.returning('id')
 			.executeTakeFirst();
-		if (!created) {
-			throw conflict(`${input.email} already has a pending invitation to this workspace; revoke it first.`);
-		}
-		return getInvitation(tx, created.id);
+		if (!created) return { kind: 'already-invited', email: input.email };
+		return { kind: 'ok', invitation: await getWrittenInvitation(tx, created.id) };
 	});
 }
 
@@ -116,16 +128,17 @@ export async function listReceivedInvitations(db: Db, email: string): Promise<In
 export async function revokeInvitation(
 	db: Db,
 	input: { workspaceId: string; actorId: string; invitationId: string }
-): Promise<InvitationView> {
-	return db.transaction().execute(async (tx) => {
+): Promise<InvitationChange> {
+	return db.transaction().execute(async (tx): Promise<InvitationChange> => {
 		const actor = await findRole(tx, input.workspaceId, input.actorId);
-		if (!actor) throw notFound('Workspace');
+		if (!actor) return { kind: 'workspace-not-found' };
 		const invitation = await selectInvitations(tx)
 			.where('i.id', '=', input.invitationId)
 			.where('i.workspace_id', '=', input.workspaceId)
 			.executeTakeFirst();
-		if (!invitation) throw notFound('Invitation');
-		assertCanRevoke(actor, invitation.role);
+		if (!invitation) return { kind: 'invitation-not-found' };
+		const refusal = refuseRevocation(actor, invitation.role);
+		if (refusal) return refusal;
 		const revoked = await tx
 			.updateTable('invitations')
 			.set({ status: 'revoked', responded_at: sql`now()` })
@@ -134,51 +147,62 @@ export async function revokeInvitation(
 			.returning('id')
 			.executeTakeFirst();
 		// Re-read either way: a concurrent accept may have won the row since the first read.
-		const current = await getInvitation(tx, input.invitationId);
-		if (!revoked) throw alreadyResponded(current.status);
-		return current;
+		const current = await findInvitation(tx, input.invitationId);
+		if (!current) return { kind: 'invitation-not-found' };
+		if (!revoked) return { kind: 'no-longer-pending', status: current.status };
+		return { kind: 'ok', invitation: current };
 	});
 }
 
+/** Thrown inside the transaction to roll back an accepted invitation; carries the refusal. */
+class InvitationRolledBack extends Error {
+	constructor(readonly refusal: InvitationRefusal) {
+		super(refusal.kind);
+	}
+}
+
 /**
- * The invitee accepts or declines. Someone else's invitation is a 404 (we do not confirm it
- * exists); one that is no longer pending is a 409. Accepting creates the membership in the same
- * transaction.
+ * The invitee accepts or declines. Someone else's invitation is not found (we do not confirm it
+ * exists); one that is no longer pending is refused. Accepting creates the membership in the
+ * same transaction, and a refused membership rolls the answer back.
  */
 export async function respondToInvitation(
 	db: Db,
 	input: { invitationId: string; userId: string; email: string; accept: boolean }
-): Promise<InvitationView> {
-	return db.transaction().execute(async (tx) => {
-		const updated = await tx
-			.updateTable('invitations')
-			.set({ status: input.accept ? 'accepted' : 'declined', responded_at: sql`now()` })
-			.where('id', '=', input.invitationId)
-			.where('email', '=', input.email)
-			.where('status', '=', 'pending')
-			.returning(['workspace_id', 'role'])
-			.executeTakeFirst();
-		if (!updated) {
-			const existing = await tx
-				.selectFrom('invitations')
-				.select('status')
+): Promise<InvitationChange> {
+	try {
+		return await db.transaction().execute(async (tx): Promise<InvitationChange> => {
+			const updated = await tx
+				.updateTable('invitations')
+				.set({ status: input.accept ? 'accepted' : 'declined', responded_at: sql`now()` })
 				.where('id', '=', input.invitationId)
 				.where('email', '=', input.email)
+				.where('status', '=', 'pending')
+				.returning(['workspace_id', 'role'])
 				.executeTakeFirst();
-			if (!existing) throw notFound('Invitation');
-			throw alreadyResponded(existing.status);
-		}
-		if (input.accept) {
-			const joined = await tx
-				.insertInto('workspace_members')
-				.values({ workspace_id: updated.workspace_id, user_id: input.userId, role: updated.role })
-				.onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
-				.returning('user_id')
-				.executeTakeFirst();
-			if (!joined) {
-				throw conflict('You are already a member of this workspace; decline the invitation instead.');
+			if (!updated) {
+				const existing = await tx
+					.selectFrom('invitations')
+					.select('status')
+					.where('id', '=', input.invitationId)
+					.where('email', '=', input.email)
+					.executeTakeFirst();
+				if (!existing) return { kind: 'invitation-not-found' };
+				return { kind: 'no-longer-pending', status: existing.status };
 			}
-		}
-		return getInvitation(tx, input.invitationId);
-	});
+			if (input.accept) {
+				const joined = await tx
+					.insertInto('workspace_members')
+					.values({ workspace_id: updated.workspace_id, user_id: input.userId, role: updated.role })
+					.onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
+					.returning('user_id')
+					.executeTakeFirst();
+				if (!joined) throw new InvitationRolledBack({ kind: 'invitee-already-member' });
+			}
+			return { kind: 'ok', invitation: await getWrittenInvitation(tx, input.invitationId) };
+		});
+	} catch (error) {
+		if (error instanceof InvitationRolledBack) return error.refusal;
+		throw error;
+	}
 }

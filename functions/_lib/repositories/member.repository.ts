@@ -1,15 +1,21 @@
 /**
  * Memberships: listing, role changes, removal, leaving and ownership transfer. Every change runs
  * in one transaction that first locks the workspace row, then re-reads the roles it decides on,
- * so concurrent changes in one workspace are decided one after the other on fresh data.
+ * so concurrent changes in one workspace are decided one after the other on fresh data. A change
+ * that may not happen comes back as a refusal (membership-errors.ts words it for the API).
  */
 import { sql } from 'kysely';
 import type { WorkspaceRole } from '../contracts/common.ts';
 import type { GrantableRole } from '../contracts/workspaces.ts';
 import type { Db } from '../db.ts';
-import { conflict, forbidden, notFound, validationError } from '../errors.ts';
-import { assertCanChangeRole, assertCanRemove } from '../membership-rules.ts';
-import { findRole, findWorkspace, lockWorkspace, type WorkspaceView } from './workspace.repository.ts';
+import { refuseRemoval, refuseRoleChange, type RoleRefusal } from '../membership-rules.ts';
+import {
+	findRole,
+	findWorkspace,
+	lockWorkspace,
+	type LockedWorkspace,
+	type WorkspaceView
+} from './workspace.repository.ts';
 
 export interface MemberView {
 	user_id: string;
@@ -17,6 +23,26 @@ export interface MemberView {
 	role: WorkspaceRole;
 	joined_at: Date;
 }
+
+/** Ending someone's ownership would leave the workspace without the owner it must keep. */
+export type OwnershipRefusal =
+	/** The user of a personal workspace always stays its owner. `self`: they asked it themselves. */
+	| { kind: 'personal-owner-stays'; self: boolean }
+	| { kind: 'only-owner'; self: boolean }
+	/** The database's own owner check refused the commit (a race the checks above did not see). */
+	| { kind: 'owner-required' };
+
+export type MembershipRefusal =
+	/** The workspace is gone, or the caller no longer belongs to it. */
+	| { kind: 'workspace-not-found' }
+	| { kind: 'member-not-found' }
+	| RoleRefusal
+	| OwnershipRefusal
+	| { kind: 'only-owner-transfers' }
+	| { kind: 'personal-workspace-kept' }
+	| { kind: 'personal-workspace-not-transferable' };
+
+export type MembershipChange<T> = T | MembershipRefusal;
 
 function selectMembers(db: Db, workspaceId: string) {
 	return db
@@ -34,180 +60,153 @@ export async function listMembers(db: Db, workspaceId: string): Promise<MemberVi
 		.execute();
 }
 
-async function getMember(db: Db, workspaceId: string, userId: string): Promise<MemberView> {
-	const member = await selectMembers(db, workspaceId).where('m.user_id', '=', userId).executeTakeFirst();
-	if (!member) throw notFound('Member');
-	return member;
-}
-
-/** The caller's role, re-read under the workspace lock (it may have changed since authorization). */
-async function actorRole(db: Db, workspaceId: string, userId: string): Promise<WorkspaceRole> {
-	const role = await findRole(db, workspaceId, userId);
-	if (!role) throw notFound('Workspace');
-	return role;
+async function findMember(db: Db, workspaceId: string, userId: string): Promise<MemberView | undefined> {
+	return selectMembers(db, workspaceId).where('m.user_id', '=', userId).executeTakeFirst();
 }
 
 /**
  * Refuses to take ownership away from `target` when that would leave the workspace without an
  * owner, or a personal workspace without its user. Call with the workspace row locked.
  */
-async function assertOwnershipMayEnd(
+async function refuseEndingOwnership(
 	db: Db,
-	workspace: { id: string; personal_owner_id: string | null },
+	workspace: LockedWorkspace,
 	target: { user_id: string; role: WorkspaceRole },
 	self: boolean
-): Promise<void> {
-	if (target.role !== 'owner') return;
-	if (workspace.personal_owner_id === target.user_id) {
-		throw conflict(
-			self
-				? 'You cannot leave or step down from your personal workspace.'
-				: 'The user of a personal workspace always stays its owner.'
-		);
-	}
+): Promise<OwnershipRefusal | undefined> {
+	if (target.role !== 'owner') return undefined;
+	if (workspace.personal_owner_id === target.user_id) return { kind: 'personal-owner-stays', self };
 	const { owners } = await db
 		.selectFrom('workspace_members')
 		.select((eb) => eb.fn.countAll<number>().as('owners'))
 		.where('workspace_id', '=', workspace.id)
 		.where('role', '=', 'owner')
 		.executeTakeFirstOrThrow();
-	if (Number(owners) <= 1) {
-		throw conflict(
-			self
-				? 'You are the only owner: transfer ownership to another member (or delete the workspace) first.'
-				: 'This is the only owner: a workspace must always have one.'
-		);
-	}
+	return Number(owners) <= 1 ? { kind: 'only-owner', self } : undefined;
 }
 
 /**
- * The database's own owner check (a deferred trigger) fails a commit that would leave a workspace
- * without an owner; the checks above normally answer first, so this maps the rare race to a 409.
+ * Runs one membership change in a transaction. Refusals are decided before anything is written,
+ * so returning one commits nothing. The database's own owner check (a deferred trigger) fails a
+ * commit that would leave a workspace without an owner; the checks above normally answer first,
+ * so this turns the rare race into a refusal too.
  */
-function mapOwnerInvariant(error: unknown): never {
-	const constraint = (error as { constraint_name?: unknown }).constraint_name;
-	if (constraint === 'workspace_owner_required' || constraint === 'personal_workspace_owner_required') {
-		throw conflict('A workspace must always have an owner; transfer ownership first.');
+async function changeMembership<T>(
+	db: Db,
+	change: (tx: Db) => Promise<MembershipChange<T>>
+): Promise<MembershipChange<T>> {
+	try {
+		return await db.transaction().execute(change);
+	} catch (error) {
+		const constraint = (error as { constraint_name?: unknown }).constraint_name;
+		if (constraint === 'workspace_owner_required' || constraint === 'personal_workspace_owner_required') {
+			return { kind: 'owner-required' };
+		}
+		throw error;
 	}
-	throw error;
 }
 
 export async function changeMemberRole(
 	db: Db,
 	input: { workspaceId: string; actorId: string; targetId: string; role: GrantableRole }
-): Promise<MemberView> {
-	return db
-		.transaction()
-		.execute(async (tx) => {
-			const workspace = await lockWorkspace(tx, input.workspaceId);
-			const actor = await actorRole(tx, input.workspaceId, input.actorId);
-			const target = await getMember(tx, input.workspaceId, input.targetId);
-			assertCanChangeRole(actor, target.role, input.role);
-			if (target.role === input.role) return target;
-			await assertOwnershipMayEnd(tx, workspace, target, input.targetId === input.actorId);
-			await tx
-				.updateTable('workspace_members')
-				.set({ role: input.role })
-				.where('workspace_id', '=', input.workspaceId)
-				.where('user_id', '=', input.targetId)
-				.execute();
-			return { ...target, role: input.role };
-		})
-		.catch(mapOwnerInvariant);
+): Promise<MembershipChange<{ kind: 'changed'; member: MemberView }>> {
+	return changeMembership(db, async (tx) => {
+		const workspace = await lockWorkspace(tx, input.workspaceId);
+		// The caller's role is re-read under the lock: it may have changed since authorization.
+		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
+		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+		const target = await findMember(tx, input.workspaceId, input.targetId);
+		if (!target) return { kind: 'member-not-found' };
+		const refusedByRole = refuseRoleChange(actor, target.role, input.role);
+		if (refusedByRole) return refusedByRole;
+		if (target.role === input.role) return { kind: 'changed', member: target };
+		const self = input.targetId === input.actorId;
+		const refusedByOwnership = await refuseEndingOwnership(tx, workspace, target, self);
+		if (refusedByOwnership) return refusedByOwnership;
+		await tx
+			.updateTable('workspace_members')
+			.set({ role: input.role })
+			.where('workspace_id', '=', input.workspaceId)
+			.where('user_id', '=', input.targetId)
+			.execute();
+		return { kind: 'changed', member: { ...target, role: input.role } };
+	});
 }
 
+/** Removes another member (the caller leaves with `leaveWorkspace` instead). */
 export async function removeMember(
 	db: Db,
 	input: { workspaceId: string; actorId: string; targetId: string }
-): Promise<MemberView> {
-	if (input.targetId === input.actorId) {
-		throw validationError('To remove yourself, leave the workspace: POST /api/workspaces/:id/leave.', {
-			userId: ['is you; use leave instead']
-		});
-	}
-	return db
-		.transaction()
-		.execute(async (tx) => {
-			const workspace = await lockWorkspace(tx, input.workspaceId);
-			const actor = await actorRole(tx, input.workspaceId, input.actorId);
-			const target = await getMember(tx, input.workspaceId, input.targetId);
-			assertCanRemove(actor, target.role);
-			await assertOwnershipMayEnd(tx, workspace, target, false);
-			await tx
-				.deleteFrom('workspace_members')
-				.where('workspace_id', '=', input.workspaceId)
-				.where('user_id', '=', input.targetId)
-				.execute();
-			return target;
-		})
-		.catch(mapOwnerInvariant);
+): Promise<MembershipChange<{ kind: 'removed'; member: MemberView }>> {
+	return changeMembership(db, async (tx) => {
+		const workspace = await lockWorkspace(tx, input.workspaceId);
+		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
+		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+		const target = await findMember(tx, input.workspaceId, input.targetId);
+		if (!target) return { kind: 'member-not-found' };
+		const refusal =
+			refuseRemoval(actor, target.role) ?? (await refuseEndingOwnership(tx, workspace, target, false));
+		if (refusal) return refusal;
+		await tx
+			.deleteFrom('workspace_members')
+			.where('workspace_id', '=', input.workspaceId)
+			.where('user_id', '=', input.targetId)
+			.execute();
+		return { kind: 'removed', member: target };
+	});
 }
 
 /** The caller leaves; the last owner, and the user of a personal workspace, cannot. */
 export async function leaveWorkspace(
 	db: Db,
 	input: { workspaceId: string; userId: string }
-): Promise<MemberView> {
-	return db
-		.transaction()
-		.execute(async (tx) => {
-			const workspace = await lockWorkspace(tx, input.workspaceId);
-			const me = await selectMembers(tx, input.workspaceId)
-				.where('m.user_id', '=', input.userId)
-				.executeTakeFirst();
-			if (!me) throw notFound('Workspace');
-			if (workspace.personal_owner_id === input.userId) {
-				throw conflict('You cannot leave your personal workspace.');
-			}
-			await assertOwnershipMayEnd(tx, workspace, me, true);
-			await tx
-				.deleteFrom('workspace_members')
-				.where('workspace_id', '=', input.workspaceId)
-				.where('user_id', '=', input.userId)
-				.execute();
-			return me;
-		})
-		.catch(mapOwnerInvariant);
+): Promise<MembershipChange<{ kind: 'left'; member: MemberView }>> {
+	return changeMembership(db, async (tx) => {
+		const workspace = await lockWorkspace(tx, input.workspaceId);
+		const me = workspace && (await findMember(tx, input.workspaceId, input.userId));
+		if (!workspace || !me) return { kind: 'workspace-not-found' };
+		if (workspace.personal_owner_id === input.userId) return { kind: 'personal-workspace-kept' };
+		const refusal = await refuseEndingOwnership(tx, workspace, me, true);
+		if (refusal) return refusal;
+		await tx
+			.deleteFrom('workspace_members')
+			.where('workspace_id', '=', input.workspaceId)
+			.where('user_id', '=', input.userId)
+			.execute();
+		return { kind: 'left', member: me };
+	});
 }
 
 /**
- * Hands ownership to another member atomically: they become owner, the caller becomes admin.
- * Returns the workspace as the caller now sees it.
+ * Hands ownership to another member (never the caller: the handler refuses that) atomically:
+ * they become owner, the caller becomes admin. Returns the workspace as the caller now sees it.
  */
 export async function transferOwnership(
 	db: Db,
 	input: { workspaceId: string; actorId: string; targetId: string }
-): Promise<WorkspaceView> {
-	if (input.targetId === input.actorId) {
-		throw validationError('You cannot transfer ownership to yourself.', {
-			userId: ['must be another member of the workspace']
-		});
-	}
-	return db
-		.transaction()
-		.execute(async (tx) => {
-			const workspace = await lockWorkspace(tx, input.workspaceId);
-			const actor = await actorRole(tx, input.workspaceId, input.actorId);
-			if (actor !== 'owner') throw forbidden('Only an owner can transfer ownership.');
-			if (workspace.personal_owner_id) {
-				throw conflict('A personal workspace cannot be transferred; create a workspace to share instead.');
-			}
-			await getMember(tx, input.workspaceId, input.targetId);
-			await tx
-				.updateTable('workspace_members')
-				.set({ role: 'owner' })
-				.where('workspace_id', '=', input.workspaceId)
-				.where('user_id', '=', input.targetId)
-				.execute();
-			await tx
-				.updateTable('workspace_members')
-				.set({ role: 'admin' })
-				.where('workspace_id', '=', input.workspaceId)
-				.where('user_id', '=', input.actorId)
-				.execute();
-			const view = await findWorkspace(tx, input.workspaceId, input.actorId);
-			if (!view) throw notFound('Workspace');
-			return view;
-		})
-		.catch(mapOwnerInvariant);
+): Promise<MembershipChange<{ kind: 'transferred'; workspace: WorkspaceView }>> {
+	return changeMembership(db, async (tx) => {
+		const workspace = await lockWorkspace(tx, input.workspaceId);
+		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
+		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+		if (actor !== 'owner') return { kind: 'only-owner-transfers' };
+		if (workspace.personal_owner_id) return { kind: 'personal-workspace-not-transferable' };
+		if (!(await findMember(tx, input.workspaceId, input.targetId))) return { kind: 'member-not-found' };
+		await tx
+			.updateTable('workspace_members')
+			.set({ role: 'owner' })
+			.where('workspace_id', '=', input.workspaceId)
+			.where('user_id', '=', input.targetId)
+			.execute();
+		await tx
+			.updateTable('workspace_members')
+			.set({ role: 'admin' })
+			.where('workspace_id', '=', input.workspaceId)
+			.where('user_id', '=', input.actorId)
+			.execute();
+		const transferred = await findWorkspace(tx, input.workspaceId, input.actorId);
+		// The caller's membership was locked and updated just above, in this transaction.
+		if (!transferred) throw new Error('A transferred workspace is not visible to its previous owner');
+		return { kind: 'transferred', workspace: transferred };
+	});
 }

@@ -17,7 +17,6 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { MAX_SERIES_PER_EXPERIMENT, type LogEntry } from '../contracts/logs.ts';
 import type { Db } from '../db.ts';
 import type { Database } from '../db-types.ts';
-import { validationError } from '../errors.ts';
 
 type Executor = Kysely<Database>;
 type Tx = Transaction<Database>;
@@ -28,14 +27,40 @@ export interface IngestResult {
 	duplicates: number;
 }
 
-export async function ingestLogs(db: Db, experimentId: string, entries: LogEntry[]): Promise<IngestResult> {
+/** Why a batch was refused whole (nothing of it is stored). */
+export type IngestRefusal =
+	/** It would take the experiment past MAX_SERIES_PER_EXPERIMENT series. */
+	| { refused: 'series-limit'; seriesCount: number; newSeries: number }
+	/** An entry without a step, in a series whose last step is already the largest allowed. */
+	| { refused: 'steps-exhausted'; name: string };
+
+/**
+ * Thrown inside the transaction so that it rolls back, and turned back into the outcome by
+ * `ingestLogs`: callers only ever see it returned.
+ */
+class IngestRefused extends Error {
+	constructor(readonly refusal: IngestRefusal) {
+		super(refusal.refused);
+	}
+}
+
+export async function ingestLogs(
+	db: Db,
+	experimentId: string,
+	entries: LogEntry[]
+): Promise<IngestResult | IngestRefusal> {
 	// The first occurrence of a msg_id in a batch wins; later ones are duplicates like any retry.
 	const seen = new Set<string>();
 	const unique = entries.filter((entry) => !seen.has(entry.msg_id) && seen.add(entry.msg_id));
 	const results = unique.filter((entry) => entry.metadata?.type === 'result');
 	const points = unique.filter((entry) => entry.metadata?.type !== 'result');
-	const stored = await retryOnDuplicatePoint(() => store(db, experimentId, points, results));
-	return { received: entries.length, stored, duplicates: entries.length - stored };
+	try {
+		const stored = await retryOnDuplicatePoint(() => store(db, experimentId, points, results));
+		return { received: entries.length, stored, duplicates: entries.length - stored };
+	} catch (error) {
+		if (error instanceof IngestRefused) return error.refusal;
+		throw error;
+	}
 }
 
 async function store(db: Db, experimentId: string, points: LogEntry[], results: LogEntry[]): Promise<number> {
@@ -124,7 +149,8 @@ async function storePoints(
 		fine as (
 			select series_id, step >> 4 as bucket, count(*) as n, min(value) as low, max(value) as high,
 				min(step) as first_step, max(step) as last_step,
-				(array_agg(value order by step desc, msg_id desc))[1] as last_value
+				(array_agg(value order by step desc, msg_id desc))[1] as last_value,
+				(array_agg(value order by step, msg_id))[1] as first_value
 			from inserted group by series_id, step >> 4
 		),
 		levels as (
@@ -150,7 +176,8 @@ async function storePoints(
 		),
 		per_series as (
 			select series_id, sum(n) as n, min(low) as low, max(high) as high, min(first_step) as first_step,
-				max(last_step) as last_step, (array_agg(last_value order by last_step desc))[1] as last_value
+				max(last_step) as last_step, (array_agg(last_value order by last_step desc))[1] as last_value,
+				(array_agg(first_value order by first_step))[1] as first_value
 			from fine group by series_id
 		),
 		summaries as (
@@ -158,6 +185,7 @@ async function storePoints(
 				point_count = m.point_count + p.n,
 				min_value = least(m.min_value, p.low),
 				max_value = greatest(m.max_value, p.high),
+				first_value = case when m.first_step is null or p.first_step < m.first_step then p.first_value else m.first_value end,
 				first_step = least(m.first_step, p.first_step),
 				last_value = case when m.last_step is null or p.last_step >= m.last_step then p.last_value else m.last_value end,
 				last_step = greatest(m.last_step, p.last_step),
@@ -210,7 +238,7 @@ async function ensureSeries(tx: Tx, experimentId: string, names: string[]): Prom
 }
 
 /**
- * Refuses (400, so the transaction stores nothing of the batch) a batch that would take the
+ * Refuses (throwing, so the transaction stores nothing of the batch) a batch that would take the
  * experiment past MAX_SERIES_PER_EXPERIMENT series. Only batches that create series get here, so
  * the common batch pays nothing; and it reads the experiment's trigger-kept metric_count and
  * probes only the batch's names, so it costs the same for the first series as for the 10,000th.
@@ -230,10 +258,7 @@ async function checkSeriesLimit(tx: Tx, experimentId: string, names: string[]): 
 	const { total, existing } = result.rows[0];
 	const created = names.length - existing;
 	if (total + created <= MAX_SERIES_PER_EXPERIMENT) return;
-	throw validationError(
-		`An experiment holds at most ${MAX_SERIES_PER_EXPERIMENT} metrics; it has ${total} and this batch adds ${created} new ones. Nothing was stored.`,
-		{ _: [`would create more than ${MAX_SERIES_PER_EXPERIMENT} metric series in this experiment`] }
-	);
+	throw new IngestRefused({ refused: 'series-limit', seriesCount: total, newSeries: created });
 }
 
 /** Metric names may be "null" (unquoted in an array literal that means NULL), never hold quotes. */
@@ -281,14 +306,8 @@ async function assignAutoSteps(
 		const id = seriesIds.get(entry.name)!;
 		const step = next.get(id)!;
 		// Steps are exact integers only up to 2^53 - 1; a series that got there takes no more.
-		if (step > Number.MAX_SAFE_INTEGER) {
-			throw validationError(
-				`Metric "${entry.name}" has no next step: its last step is the largest allowed.`,
-				{
-					step: [`send an explicit step; ${entry.name} has reached ${Number.MAX_SAFE_INTEGER}`]
-				}
-			);
-		}
+		if (step > Number.MAX_SAFE_INTEGER)
+			throw new IngestRefused({ refused: 'steps-exhausted', name: entry.name });
 		next.set(id, step + 1);
 		assigned.set(entry.msg_id, step);
 		records.push({ series_id: id, msg_id: entry.msg_id, step });

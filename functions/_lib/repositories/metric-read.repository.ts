@@ -10,7 +10,6 @@
 import { sql } from 'kysely';
 import type { BucketedSeries, RawSeries, SeriesQuery, SeriesRead } from '../contracts/logs.ts';
 import type { Db } from '../db.ts';
-import { validationError } from '../errors.ts';
 import { toMetricSummary, type MetricSummaryRow } from './metric-summary.ts';
 
 /** Rollup level L aggregates 16^L steps; levels 1..6 are maintained on ingest. */
@@ -49,8 +48,16 @@ interface BucketRow {
 	time: number;
 }
 
-export async function readSeries(db: Db, experimentId: string, query: SeriesQuery): Promise<SeriesRead> {
+/** `unknown-cursor`: `after` is not a cursor this endpoint returned (nothing was read). */
+export type SeriesReadOutcome = { kind: 'read'; read: SeriesRead } | { kind: 'unknown-cursor' };
+
+export async function readSeries(
+	db: Db,
+	experimentId: string,
+	query: SeriesQuery
+): Promise<SeriesReadOutcome> {
 	const after = query.after === undefined ? undefined : decodeCursor(query.after);
+	if (after === null) return { kind: 'unknown-cursor' };
 	const { summaries, seriesCount } = await readSummaries(db, experimentId, query);
 	const page = summaries.slice(0, query.limit);
 	const series = after ? await readNewPoints(db, page, after) : await readPlanned(db, page, query);
@@ -64,10 +71,13 @@ export async function readSeries(db: Db, experimentId: string, query: SeriesQuer
 		if (lastReturned !== undefined && lastReturned !== null) cursor.set(summary.id, lastReturned);
 	}
 	return {
-		series,
-		cursor: encodeCursor(cursor),
-		next_start_after: summaries.length > query.limit ? page.at(-1)!.name : null,
-		series_count: seriesCount
+		kind: 'read',
+		read: {
+			series,
+			cursor: encodeCursor(cursor),
+			next_start_after: summaries.length > query.limit ? page.at(-1)!.name : null,
+			series_count: seriesCount
+		}
 	};
 }
 
@@ -79,7 +89,7 @@ async function readSummaries(db: Db, experimentId: string, query: SeriesQuery) {
 		select total.series_count, s.*
 		from (select metric_count as series_count from experiments where id = ${experimentId}) total
 		left join lateral (
-			select id, name, point_count, first_step, last_step, min_value, max_value, last_value
+			select id, name, point_count, first_step, last_step, min_value, max_value, last_value, first_value
 			from metric_series
 			where experiment_id = ${experimentId} ${named} ${from}
 			order by name
@@ -310,7 +320,8 @@ const isPair = (entry: unknown): entry is [number, number] =>
 	Number.isSafeInteger(entry[0]) &&
 	Number.isSafeInteger(entry[1]);
 
-function decodeCursor(cursor: string): Cursor {
+/** `null` when `cursor` is not one `encodeCursor` (or an older version of it) made. */
+function decodeCursor(cursor: string): Cursor | null {
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -325,5 +336,5 @@ function decodeCursor(cursor: string): Cursor {
 			return { bySeries: new Map(), byName: new Map(entries as Array<[string, number]>) };
 		}
 	}
-	throw validationError('Invalid query parameters', { after: ['is not a cursor returned by this endpoint'] });
+	return null;
 }

@@ -14,6 +14,7 @@ export interface MetricSummaryRow {
 	min_value: number | null;
 	max_value: number | null;
 	last_value: number | null;
+	first_value: number | null;
 }
 
 export const toMetricSummary = (s: MetricSummaryRow): MetricSummary => ({
@@ -23,5 +24,6 @@ export const toMetricSummary = (s: MetricSummaryRow): MetricSummary => ({
 	last_step: s.last_step,
 	min: s.min_value,
 	max: s.max_value,
-	last: s.last_value
+	last: s.last_value,
+	first: s.first_value
 });

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { WorkspaceRole } from '../contracts/common.ts';
 import type { Db } from '../db.ts';
-import { conflict, notFound } from '../errors.ts';
 
 export async function findRole(
 	db: Db,
@@ -73,12 +72,6 @@ export async function findWorkspace(
 	return row && toView(row);
 }
 
-async function getWorkspace(db: Db, workspaceId: string, userId: string): Promise<WorkspaceView> {
-	const view = await findWorkspace(db, workspaceId, userId);
-	if (!view) throw notFound('Workspace');
-	return view;
-}
-
 /** A new workspace with its creator as owner, in one transaction. */
 export async function createWorkspace(
 	db: Db,
@@ -94,24 +87,41 @@ export async function createWorkspace(
 			.insertInto('workspace_members')
 			.values({ workspace_id: id, user_id: input.userId, role: 'owner' })
 			.execute();
-		return getWorkspace(tx, id, input.userId);
+		const created = await findWorkspace(tx, id, input.userId);
+		// The membership was inserted just above, in this transaction.
+		if (!created) throw new Error('A workspace just created is not visible to its creator');
+		return created;
 	});
 }
 
+/** Thrown inside a transaction to roll it back; the repository function returns `undefined`. */
+class WorkspaceGone extends Error {}
+
+/**
+ * The changed workspace, or `undefined` when it was deleted, or the user removed from it, since
+ * their role was checked (the change is then rolled back).
+ */
 export async function updateWorkspace(
 	db: Db,
 	workspaceId: string,
 	userId: string,
 	patch: { name?: string; description?: string }
-): Promise<WorkspaceView> {
-	return db.transaction().execute(async (tx) => {
-		await tx
-			.updateTable('workspaces')
-			.set({ ...patch, updated_at: sql`now()` })
-			.where('id', '=', workspaceId)
-			.execute();
-		return getWorkspace(tx, workspaceId, userId);
-	});
+): Promise<WorkspaceView | undefined> {
+	try {
+		return await db.transaction().execute(async (tx) => {
+			await tx
+				.updateTable('workspaces')
+				.set({ ...patch, updated_at: sql`now()` })
+				.where('id', '=', workspaceId)
+				.execute();
+			const updated = await findWorkspace(tx, workspaceId, userId);
+			if (!updated) throw new WorkspaceGone();
+			return updated;
+		});
+	} catch (error) {
+		if (error instanceof WorkspaceGone) return undefined;
+		throw error;
+	}
 }
 
 /**
@@ -119,28 +129,33 @@ export async function updateWorkspace(
  * to owner memberships in this workspace runs one after the other; the database's own check
  * (migration 20261124100000) takes the same lock.
  */
-export async function lockWorkspace(
-	db: Db,
-	workspaceId: string
-): Promise<{ id: string; personal_owner_id: string | null }> {
-	const row = await db
+export async function lockWorkspace(db: Db, workspaceId: string): Promise<LockedWorkspace | undefined> {
+	return db
 		.selectFrom('workspaces')
 		.select(['id', 'personal_owner_id'])
 		.where('id', '=', workspaceId)
 		.forNoKeyUpdate()
 		.executeTakeFirst();
-	if (!row) throw notFound('Workspace');
-	return row;
 }
 
+export interface LockedWorkspace {
+	id: string;
+	personal_owner_id: string | null;
+}
+
+export type WorkspaceDeletion =
+	| { kind: 'deleted' }
+	| { kind: 'workspace-not-found' }
+	/** Personal workspaces exist for as long as their user does. */
+	| { kind: 'personal-workspace' };
+
 /** Deletes a workspace and, by cascade, everything in it. Personal workspaces stay. */
-export async function deleteWorkspace(db: Db, workspaceId: string): Promise<{ id: string }> {
+export async function deleteWorkspace(db: Db, workspaceId: string): Promise<WorkspaceDeletion> {
 	return db.transaction().execute(async (tx) => {
 		const workspace = await lockWorkspace(tx, workspaceId);
-		if (workspace.personal_owner_id) {
-			throw conflict('A personal workspace cannot be deleted; it exists for as long as its user does.');
-		}
+		if (!workspace) return { kind: 'workspace-not-found' };
+		if (workspace.personal_owner_id) return { kind: 'personal-workspace' };
 		await tx.deleteFrom('workspaces').where('id', '=', workspaceId).execute();
-		return { id: workspaceId };
+		return { kind: 'deleted' };
 	});
 }

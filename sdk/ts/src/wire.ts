@@ -25,6 +25,8 @@ export interface WireCreateExperiment {
 }
 
 export type ExperimentStatus = 'running' | 'finished' | 'failed';
+/** What reads show: a running run whose SDK went quiet (no write or heartbeat in time) is `crashed`. */
+export type ShownStatus = ExperimentStatus | 'crashed';
 
 /** `PATCH /api/experiments/{id}` body as this client sends it. */
 export interface WireUpdateExperiment {
@@ -43,7 +45,9 @@ export interface WireExperiment {
 	updated_at: string;
 	url: string;
 	/** Absent in the original SDK-era create response; present on every read. */
-	status?: ExperimentStatus;
+	status?: ShownStatus;
+	/** The last time the run's SDK was heard from (absent from servers before liveness). */
+	last_seen_at?: string;
 }
 
 /** A series' summary, kept current by the server on ingest. */
@@ -55,6 +59,8 @@ export interface WireMetricSummary {
 	min: number | null;
 	max: number | null;
 	last: number | null;
+	/** The value at the lowest step (absent from servers before it was kept). */
+	first?: number | null;
 }
 
 /** An experiment as every read returns it: with its series summaries and results. */

@@ -1,5 +1,5 @@
 import type { Invitation } from '$contracts/invitations';
-import { apiGet, apiSend } from './api';
+import { api } from './api';
 
 /**
  * Pending invitations addressed to the signed-in user, shared by the header badge and the
@@ -14,7 +14,8 @@ class InvitationStore {
 
 	/** Concurrent callers (navigation, the settings page) share one request. */
 	refresh(): Promise<Invitation[]> {
-		this.#refresh ??= apiGet<Invitation[]>('/api/invitations')
+		this.#refresh ??= api.invitations
+			.received()
 			.then((list) => (this.pending = list))
 			.finally(() => {
 				this.#refresh = null;
@@ -37,7 +38,7 @@ class InvitationStore {
 
 	async #answer(id: string, action: 'accept' | 'decline'): Promise<Invitation> {
 		try {
-			return await apiSend<Invitation>('POST', `/api/invitations/${id}/${action}`);
+			return await api.invitations[action](id);
 		} finally {
 			// Also after a 409 (revoked meanwhile, answered in another tab): the list is stale.
 			await this.refresh().catch(() => undefined);

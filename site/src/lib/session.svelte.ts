@@ -1,6 +1,6 @@
-import type { AuthMode, PublicConfig, Session, UserSummary } from '$contracts/auth';
+import type { AuthMode, PublicConfig, UserSummary } from '$contracts/auth';
 import type { Session as SupabaseSession, SupabaseClient } from '@supabase/supabase-js';
-import { request } from './http';
+import { publicApi } from './api/public';
 
 export type StoredSession = {
 	mode: AuthMode;
@@ -41,7 +41,7 @@ class SessionStore {
 
 	/** `GET /api/config` once per page load; a failure is not cached so callers can retry. */
 	loadConfig(): Promise<PublicConfig> {
-		this.#config ??= request<PublicConfig>('GET', '/api/config').then(
+		this.#config ??= publicApi.config().then(
 			(config) => {
 				this.config = config;
 				// A session minted under the other auth mode is meaningless to this server.
@@ -57,7 +57,7 @@ class SessionStore {
 	}
 
 	async signInLocal(email: string): Promise<void> {
-		const session = await request<Session>('POST', '/api/auth/local', { body: { email } });
+		const session = await publicApi.signInLocal({ email });
 		this.#store({
 			mode: 'local',
 			accessToken: session.access_token,

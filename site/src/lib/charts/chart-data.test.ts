@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildChartData, stepRange } from './chart-data';
-import type { ChartSeries } from './series';
+import type { ChartSeries } from './chart-series';
 
 const line = (label: string, steps: number[], values: number[], times = steps.map((s) => 1000 + s)) =>
 	({ label, color: '#000000', steps, times, values }) satisfies ChartSeries;

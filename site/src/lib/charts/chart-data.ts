@@ -1,5 +1,5 @@
 import { ema } from './ema';
-import type { ChartSeries } from './series';
+import type { ChartSeries } from './chart-series';
 
 export type XMode = 'step' | 'time';
 

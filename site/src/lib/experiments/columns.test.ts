@@ -9,7 +9,7 @@ import {
 	saveColumns
 } from './columns';
 import { numericHyperparamKeys, parseFieldKey } from './dimensions';
-import { sharedMetricNames } from './series';
+import { sharedMetricNames } from './shared-metrics';
 
 function experiment(partial: Partial<Experiment>): Experiment {
 	return {
@@ -23,6 +23,7 @@ function experiment(partial: Partial<Experiment>): Experiment {
 		created_by: null,
 		created_at: '2026-01-01T00:00:00.000Z',
 		updated_at: '2026-01-01T00:00:00.000Z',
+		last_seen_at: '2026-01-01T00:00:00.000Z',
 		url: '',
 		metrics: [],
 		results: [],
@@ -39,7 +40,8 @@ const metric = (name: string, last: number | null) => ({
 	last_step: 0,
 	min: last,
 	max: last,
-	last
+	last,
+	first: last
 });
 
 describe('columns', () => {

@@ -1,4 +1,5 @@
 import type { ExperimentSort, ExperimentStatus, SortOrder } from '$contracts/experiments';
+import { experimentListQuery, type ExperimentListRequest } from '../api/experiments';
 
 /** Everything that shapes the dashboard's experiment list; it lives in the query string. */
 export interface DashboardView {
@@ -78,22 +79,36 @@ export function toggleSort(view: DashboardView, sort: ExperimentSort): Dashboard
 }
 
 /**
- * The list request for a view: `GET /api/workspaces/:id/experiments?...`, asking for the summaries
- * of `metrics` only (the metric columns shown): rows carry no other summaries.
+ * The list request for a view (`api.experiments.list`), asking for the summaries of `metrics` only
+ * (the metric columns shown): rows carry no other summaries.
  */
+export function listRequest(
+	view: DashboardView,
+	cursor: string | null,
+	limit: number,
+	metrics: string[] = []
+): ExperimentListRequest {
+	const q = view.q.trim();
+	return {
+		limit,
+		sort: view.sort,
+		order: view.order,
+		tags: view.tags,
+		metrics,
+		cursor,
+		...(q ? { q } : {}),
+		...(view.status ? { status: view.status } : {})
+	};
+}
+
+/** The query string a view's list request sends: `GET /api/workspaces/:id/experiments?...`. */
 export function listQuery(
 	view: DashboardView,
 	cursor: string | null,
 	limit: number,
 	metrics: string[] = []
 ): string {
-	const params = new URLSearchParams({ limit: String(limit), sort: view.sort, order: view.order });
-	if (view.q.trim()) params.set('q', view.q.trim());
-	for (const tag of view.tags) params.append('tag', tag);
-	if (view.status) params.set('status', view.status);
-	if (metrics.length) params.set('metrics', metrics.join(','));
-	if (cursor) params.set('cursor', cursor);
-	return params.toString();
+	return experimentListQuery(listRequest(view, cursor, limit, metrics)).toString();
 }
 
 /** True when anything narrows the list (so an empty list means "no match", not "no experiments"). */

@@ -31,7 +31,7 @@ describe('the docs API reference', () => {
 
 	it('groups each endpoint under the resource its path names', () => {
 		const rules: [RegExp, string][] = [
-			[/\/(logs|metrics|results|export)/, 'Logging, series and export'],
+			[/\/(logs|metrics|results|export|heartbeat)/, 'Logging, series and export'],
 			[/experiments/, 'Experiments'],
 			[/invitations/, 'Invitations'],
 			[/\/members/, 'Members'],

@@ -1,0 +1,322 @@
+/**
+ * The run query language compiled to SQL over `experiments as e`: a filter becomes one boolean
+ * expression, a sort key the ORDER BY terms and keyset condition that page through it exactly.
+ * Every value the user wrote travels as a bound parameter; names of hyperparameters, results and
+ * metrics too. Each condition is two-valued (`coalesce(…, false)`), as evaluate.ts defines them,
+ * so `not` is the exact complement and the model-checking test can compare row for row.
+ *
+ * Text is compared by code point (`collate "C"`), and `~` folds ASCII letters only, the same on
+ * every server whatever its locale (the model does the same).
+ */
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type {
+	ComparisonOperator,
+	Expr,
+	Key,
+	Literal,
+	MetricAggregate,
+	RunField
+} from '../contracts/query/ast.ts';
+
+type Sql = RawBuilder<unknown>;
+
+/** What "now" means for one query: `crashed` is a running run last seen before `crashedBefore`. */
+export interface QueryClock {
+	crashedBefore: Date;
+}
+
+export function filterSql(expr: Expr, clock: QueryClock): RawBuilder<SqlBool> {
+	return sql<SqlBool>`${condition(expr, clock)}`;
+}
+
+function condition(expr: Expr, clock: QueryClock): Sql {
+	switch (expr.kind) {
+		case 'and':
+		case 'or':
+			return sql`(${sql.join(
+				expr.items.map((item) => condition(item, clock)),
+				expr.kind === 'and' ? sql` and ` : sql` or `
+			)})`;
+		case 'not':
+			return sql`(not ${condition(expr.item, clock)})`;
+		case 'has':
+			return presence(expr.key, clock);
+		case 'in': {
+			const hit = sql`(${sql.join(
+				expr.values.map((value) => comparison(expr.key, '=', value, clock)),
+				sql` or `
+			)})`;
+			return expr.negated ? sql`(${hasValue(expr.key, clock)} and not ${hit})` : hit;
+		}
+		case 'compare':
+			if (expr.op === '!=') {
+				return sql`(${hasValue(expr.key, clock)} and not ${comparison(expr.key, '=', expr.value, clock)})`;
+			}
+			return comparison(expr.key, expr.op, expr.value, clock);
+	}
+}
+
+/** Whether the run has the key at all (`has`): the hyperparameter, the result, the series. */
+function presence(key: Key, clock: QueryClock): Sql {
+	switch (key.kind) {
+		case 'hp':
+			return sql`(e.hyperparams_by_key ? ${key.name}::text)`;
+		case 'result':
+			return sql`exists (select from results r where r.experiment_id = e.id and r.name = ${key.name}::text)`;
+		case 'metric':
+			// `has metric.x` asks whether the series exists; a comparison needs its value too.
+			return sql`exists (select from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text)`;
+		case 'field':
+			return key.field === 'creator' ? sql`(${fieldValue('creator', clock)} is not null)` : sql`true`;
+	}
+}
+
+/** Whether the run has a value to compare (`!=` and `not in` need one): a metric needs points. */
+function hasValue(key: Key, clock: QueryClock): Sql {
+	if (key.kind !== 'metric') return presence(key, clock);
+	return sql`exists (select from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text and ${metricColumn(key.aggregate)} is not null)`;
+}
+
+/** A comparison that is never null: false whenever the run lacks the value. */
+function comparison(key: Key, op: Exclude<ComparisonOperator, '!='>, value: Literal, clock: QueryClock): Sql {
+	switch (key.kind) {
+		case 'hp':
+			return hyperparamComparison(key.name, op, value);
+		case 'result':
+			return sql`exists (select from results r where r.experiment_id = e.id and r.name = ${key.name}::text and ${numeric(sql`r.value`, op, value)})`;
+		case 'metric':
+			return sql`exists (select from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text and ${numeric(metricColumn(key.aggregate), op, value)})`;
+		case 'field':
+			return fieldComparison(key.field, op, value, clock);
+	}
+}
+
+function fieldComparison(
+	field: RunField,
+	op: Exclude<ComparisonOperator, '!='>,
+	value: Literal,
+	clock: QueryClock
+): Sql {
+	switch (field) {
+		case 'tag':
+			if (op === '~')
+				return sql`exists (select from unnest(e.tags) as t(tag) where ${contains(sql`t.tag`, value)})`;
+			return sql`(e.tags @> array[${text(value)}]::text[])`;
+		case 'created':
+		case 'updated':
+			return instant(fieldValue(field, clock), op, value);
+		case 'duration':
+			return numeric(fieldValue(field, clock), op, value);
+		default:
+			return op === '~'
+				? contains(fieldValue(field, clock), value)
+				: sql`coalesce(${fieldValue(field, clock)} = ${text(value)}::text, false)`;
+	}
+}
+
+/** The SQL value of a field of `e`. */
+function fieldValue(field: Exclude<RunField, 'tag'>, clock: QueryClock): Sql {
+	switch (field) {
+		case 'name':
+			return sql`e.name`;
+		case 'description':
+			return sql`e.description`;
+		case 'status':
+			return sql`(case when e.status = 'running' and e.last_seen_at < ${clock.crashedBefore.toISOString()}::timestamptz then 'crashed' else e.status end)`;
+		case 'created':
+			return sql`e.created_at`;
+		case 'updated':
+			return sql`e.updated_at`;
+		case 'duration':
+			return sql`extract(epoch from e.last_seen_at - e.created_at)::float8`;
+		case 'creator':
+			return sql`(select p.email from profiles p where p.id = e.created_by)`;
+	}
+}
+
+const METRIC_COLUMNS: Record<MetricAggregate, string> = {
+	last: 'last_value',
+	min: 'min_value',
+	max: 'max_value',
+	first: 'first_value',
+	count: 'point_count',
+	last_step: 'last_step'
+};
+
+function metricColumn(aggregate: MetricAggregate): Sql {
+	return sql`s.${sql.ref(METRIC_COLUMNS[aggregate])}::float8`;
+}
+
+function hyperparamComparison(name: string, op: Exclude<ComparisonOperator, '!='>, value: Literal): Sql {
+	const v = sql`(e.hyperparams_by_key -> ${name}::text)`;
+	switch (value.type) {
+		case 'number':
+			return sql`coalesce(jsonb_typeof(${v}) = 'number' and ${numeric(sql`(${v})::float8`, op, value)}, false)`;
+		case 'boolean':
+			return sql`coalesce(${v} = to_jsonb(${value.value}::boolean), false)`;
+		case 'string': {
+			const textValue = sql`(e.hyperparams_by_key ->> ${name}::text)`;
+			const matched = op === '~' ? contains(textValue, value) : sql`${textValue} = ${value.value}::text`;
+			return sql`coalesce(jsonb_typeof(${v}) = 'string' and ${matched}, false)`;
+		}
+		default:
+			return sql`false`;
+	}
+}
+
+/** `x <op> literal` for a float8 expression; null (no value) → false. */
+function numeric(expression: Sql, op: ComparisonOperator, value: Literal): Sql {
+	if (value.type !== 'number') return sql`false`;
+	return sql`coalesce(${expression} ${sql.raw(sqlOperator(op))} ${value.value}::float8, false)`;
+}
+
+/** A timestamptz against an instant, or a day as its whole extent (see evaluate.ts). */
+function instant(expression: Sql, op: ComparisonOperator, value: Literal): Sql {
+	const at = (ms: number) => sql`${new Date(ms).toISOString()}::timestamptz`;
+	if (value.type === 'instant') return sql`(${expression} ${sql.raw(sqlOperator(op))} ${at(value.value)})`;
+	if (value.type !== 'day') return sql`false`;
+	switch (op) {
+		case '=':
+			return sql`(${expression} >= ${at(value.start)} and ${expression} < ${at(value.end)})`;
+		case '<':
+			return sql`(${expression} < ${at(value.start)})`;
+		case '<=':
+			return sql`(${expression} < ${at(value.end)})`;
+		case '>':
+			return sql`(${expression} >= ${at(value.end)})`;
+		default:
+			return sql`(${expression} >= ${at(value.start)})`;
+	}
+}
+
+/** Case-insensitive (ASCII letters) substring; `%`, `_` and `\` are plain characters here. */
+function contains(expression: Sql, value: Literal): Sql {
+	return sql`coalesce(strpos(lower(${expression} collate "C"), lower(${text(value)}::text collate "C")) > 0, false)`;
+}
+
+function text(value: Literal): string {
+	return value.type === 'string' ? value.value : '';
+}
+
+function sqlOperator(op: ComparisonOperator): string {
+	return op === '~' || op === '!=' ? '=' : op;
+}
+
+// ---- sorting ----------------------------------------------------------------------------------
+
+/** One part of a sort tuple: its SQL and the type its cursor text is cast back to. */
+interface SortPart {
+	expression: Sql;
+	type: 'text' | 'float8' | 'timestamptz';
+}
+
+export interface SortPlan {
+	/** Null when every run has a value (no "missing last" term needed, so indexes still serve). */
+	present: Sql | null;
+	parts: SortPart[];
+}
+
+export class UnsortableKeyError extends Error {}
+
+export function sortPlan(key: Key, clock: QueryClock): SortPlan {
+	switch (key.kind) {
+		case 'hp': {
+			const v = sql`(e.hyperparams_by_key -> ${key.name}::text)`;
+			return {
+				present: sql`(${v} is not null)`,
+				parts: [
+					{
+						expression: sql`(case jsonb_typeof(${v}) when 'number' then 0 when 'string' then 1 else 2 end)::float8`,
+						type: 'float8'
+					},
+					{
+						expression: sql`(case jsonb_typeof(${v}) when 'number' then (${v})::float8 when 'boolean' then (case when ${v} = 'true'::jsonb then 1 else 0 end) else 0 end)::float8`,
+						type: 'float8'
+					},
+					{
+						expression: sql`(case when jsonb_typeof(${v}) = 'string' then e.hyperparams_by_key ->> ${key.name}::text else '' end) collate "C"`,
+						type: 'text'
+					}
+				]
+			};
+		}
+		case 'result': {
+			const value = sql`(select r.value from results r where r.experiment_id = e.id and r.name = ${key.name}::text)`;
+			return { present: sql`(${value} is not null)`, parts: [{ expression: value, type: 'float8' }] };
+		}
+		case 'metric': {
+			const value = sql`(select ${metricColumn(key.aggregate)} from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text)`;
+			return { present: sql`(${value} is not null)`, parts: [{ expression: value, type: 'float8' }] };
+		}
+		case 'field':
+			return fieldSortPlan(key.field, clock);
+	}
+}
+
+function fieldSortPlan(field: RunField, clock: QueryClock): SortPlan {
+	switch (field) {
+		case 'tag':
+			throw new UnsortableKeyError('runs cannot be sorted by tag; filter by it instead');
+		case 'created':
+		case 'updated':
+			return { present: null, parts: [{ expression: fieldValue(field, clock), type: 'timestamptz' }] };
+		case 'duration':
+			return { present: null, parts: [{ expression: fieldValue(field, clock), type: 'float8' }] };
+		case 'creator': {
+			const value = fieldValue(field, clock);
+			return {
+				present: sql`(${value} is not null)`,
+				parts: [{ expression: sql`${value} collate "C"`, type: 'text' }]
+			};
+		}
+		default:
+			return {
+				present: null,
+				parts: [{ expression: sql`${fieldValue(field, clock)} collate "C"`, type: 'text' }]
+			};
+	}
+}
+
+/** The text a cursor keeps of a sort part; timestamps keep their microseconds. */
+export function cursorText(part: SortPart): Sql {
+	if (part.type === 'timestamptz') {
+		return sql`to_char(${part.expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+	}
+	return sql`(${part.expression})::text`;
+}
+
+/** Where a page ended: whether its last run had a value, that value's parts, and its id. */
+export interface SortCursor {
+	present: boolean;
+	values: string[];
+	id: string;
+}
+
+/** Runs after `cursor` in the order `orderBy` gives. */
+export function afterCursor(plan: SortPlan, order: 'asc' | 'desc', cursor: SortCursor): Sql {
+	const beyond = sql.raw(order === 'asc' ? '>' : '<');
+	const id = sql`${cursor.id}::uuid`;
+	if (!cursor.present) {
+		return plan.present ? sql`(not ${plan.present} and e.id ${beyond} ${id})` : sql`false`;
+	}
+	const own = sql.join([...plan.parts.map((part) => part.expression), sql`e.id`]);
+	const theirs = sql.join([
+		...plan.parts.map(
+			(part, i) =>
+				sql`${cursor.values[i]}::text::${sql.raw(part.type)}${part.type === 'text' ? sql` collate "C"` : sql``}`
+		),
+		id
+	]);
+	const later = sql`((${own}) ${beyond} (${theirs}))`;
+	return plan.present ? sql`((${plan.present} and ${later}) or not ${plan.present})` : later;
+}
+
+/** ORDER BY terms: runs with a value first, then the parts, then id, all in `order`. */
+export function orderByTerms(plan: SortPlan, order: 'asc' | 'desc'): Sql {
+	const direction = sql.raw(order);
+	return sql.join([
+		...(plan.present ? [sql`${plan.present} desc`] : []),
+		...plan.parts.map((part) => sql`${part.expression} ${direction}`),
+		sql`e.id ${direction}`
+	]);
+}
