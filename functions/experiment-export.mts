@@ -1,9 +1,8 @@
 import type { Config } from '@netlify/functions';
 import { getConfig, settingValue } from './_lib/config.ts';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { ExportQuery } from './_lib/contracts/logs.ts';
 import { getSql } from './_lib/db.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
 import { streamedBody } from './_lib/http.ts';
 import { exportFileName, exportLong, exportWide } from './_lib/repositories/metric-export.repository.ts';
@@ -17,8 +16,7 @@ export const config: Config = { path: '/api/experiments/:id/export.csv', method:
  */
 export default endpoint(config, 'Logging, series and export', {
 	GET: method({
-		access: { experiment: 'viewer' },
-		params: ExperimentIdParams,
+		...onExperiment('viewer'),
 		query: ExportQuery,
 		docs: { request: '`?format=long|wide`', success: '200 `text/csv`, streamed' },
 		handle: async ({ db, params: { id }, query: { format } }) => {

@@ -1,6 +1,5 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { shownStatus } from './_lib/liveness.ts';
@@ -14,8 +13,7 @@ export const config: Config = { path: '/api/experiments/:id/heartbeat', method: 
  */
 export default endpoint(config, 'Logging, series and export', {
 	POST: method({
-		access: { experiment: 'editor' },
-		params: ExperimentIdParams,
+		...onExperiment('editor'),
 		docs: { success: '200 `{id, status, last_seen_at}`' },
 		handle: async ({ db, params }) => {
 			const seen = await recordHeartbeat(db, params.id);

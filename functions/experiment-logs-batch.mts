@@ -1,7 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { LogBatchBody, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from './_lib/contracts/logs.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { ApiError } from './_lib/errors.ts';
 import { ingestResponse } from './_lib/ingest-response.ts';
 import { noteSignOfLife } from './_lib/repositories/liveness.repository.ts';
@@ -15,8 +14,7 @@ export const config: Config = { path: '/api/experiments/:id/logs/batch', method:
  */
 export default endpoint(config, 'Logging, series and export', {
 	POST: method({
-		access: { experiment: 'editor' },
-		params: ExperimentIdParams,
+		...onExperiment('editor'),
 		body: LogBatchBody,
 		bodyLimit: MAX_BATCH_BYTES,
 		precheckBody: refuseTooManyEntries,

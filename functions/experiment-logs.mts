@@ -1,7 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { LogEntry } from './_lib/contracts/logs.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { ingestResponse } from './_lib/ingest-response.ts';
 import { noteSignOfLife } from './_lib/repositories/liveness.repository.ts';
 import { ingestLogs } from './_lib/repositories/metric-ingest.repository.ts';
@@ -11,8 +10,7 @@ export const config: Config = { path: '/api/experiments/:id/logs', method: ['POS
 /** One log entry (same fields and idempotency as a batch entry). */
 export default endpoint(config, 'Logging, series and export', {
 	POST: method({
-		access: { experiment: 'editor' },
-		params: ExperimentIdParams,
+		...onExperiment('editor'),
 		body: LogEntry,
 		docs: { request: '`LogEntry`', success: '201 `{received, stored, duplicates}`' },
 		handle: async ({ db, params, body }) => {

@@ -1,7 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { SeriesQuery } from './_lib/contracts/logs.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { validationError } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { readSeries } from './_lib/repositories/metric-read.repository.ts';
@@ -14,8 +13,7 @@ export const config: Config = { path: '/api/experiments/:id/metrics', method: ['
  */
 export default endpoint(config, 'Logging, series and export', {
 	GET: method({
-		access: { experiment: 'viewer' },
-		params: ExperimentIdParams,
+		...onExperiment('viewer'),
 		query: SeriesQuery,
 		docs: { success: '200 `{series: [...], cursor, next_start_after, series_count}`' },
 		handle: async ({ db, params, query }) => {

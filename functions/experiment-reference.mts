@@ -1,6 +1,6 @@
 import type { Config } from '@netlify/functions';
 import { ReferenceParams } from './_lib/contracts/experiments.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { removeReference } from './_lib/repositories/experiment.repository.ts';
@@ -10,8 +10,7 @@ export const config: Config = { path: '/api/experiments/:id/references/:referenc
 /** Removing a link. An editor of the source may remove it even if they can no longer see the target. */
 export default endpoint(config, 'Experiments', {
 	DELETE: method({
-		access: { experiment: 'editor' },
-		params: ReferenceParams,
+		...onExperiment('editor', ReferenceParams),
 		docs: { success: '200 `{experiment_id, referenced_id, deleted: true}`' },
 		handle: async ({ db, params: { id, referencedId } }) => {
 			if (!(await removeReference(db, id, referencedId))) throw notFound('Reference');

@@ -1,7 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { CreateReferenceBody, type ExperimentReference } from './_lib/contracts/experiments.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { conflict, notFound, validationError } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
@@ -19,15 +18,13 @@ export const config: Config = { path: '/api/experiments/:id/references', method:
  */
 export default endpoint(config, 'Experiments', {
 	GET: method({
-		access: { experiment: 'viewer' },
-		params: ExperimentIdParams,
+		...onExperiment('viewer'),
 		docs: { success: '200 `{outgoing, incoming}`' },
 		handle: async ({ req, db, principal, params }) =>
 			json(await listReferences(db, params.id, principal, publicOrigin(req)))
 	}),
 	POST: method({
-		access: { experiment: 'editor' },
-		params: ExperimentIdParams,
+		...onExperiment('editor'),
 		body: CreateReferenceBody,
 		docs: { success: '201 the link' },
 		handle: async ({ req, db, principal, params: { id }, body: { referencedId } }) => {

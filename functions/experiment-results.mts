@@ -1,6 +1,5 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { json } from './_lib/http.ts';
 
 export const config: Config = { path: '/api/experiments/:id/results', method: ['GET'] };
@@ -8,8 +7,7 @@ export const config: Config = { path: '/api/experiments/:id/results', method: ['
 /** The experiment's final values (one per name, the latest logged). */
 export default endpoint(config, 'Logging, series and export', {
 	GET: method({
-		access: { experiment: 'viewer' },
-		params: ExperimentIdParams,
+		...onExperiment('viewer'),
 		docs: { success: '200 `[{name, value, logged_at}]`' },
 		handle: async ({ db, params }) => {
 			const results = await db

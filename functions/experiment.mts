@@ -1,7 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { ExperimentIdParams } from './_lib/contracts/experiment-params.ts';
 import { UpdateExperimentBody } from './_lib/contracts/experiments.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
@@ -19,8 +18,7 @@ export const config: Config = { path: '/api/experiments/:id', method: ['GET', 'P
  */
 export default endpoint(config, 'Experiments', {
 	GET: method({
-		access: { experiment: 'viewer' },
-		params: ExperimentIdParams,
+		...onExperiment('viewer'),
 		docs: { success: '200 `Experiment`' },
 		handle: async ({ req, db, params }) => {
 			const experiment = await getExperiment(db, params.id, publicOrigin(req));
@@ -29,8 +27,7 @@ export default endpoint(config, 'Experiments', {
 		}
 	}),
 	PATCH: method({
-		access: { experiment: 'editor' },
-		params: ExperimentIdParams,
+		...onExperiment('editor'),
 		body: UpdateExperimentBody,
 		docs: { request: '`{name?, description?, tags?, hyperparams?, status?}`', success: '200 `Experiment`' },
 		handle: async ({ req, db, params, body }) => {
@@ -40,8 +37,7 @@ export default endpoint(config, 'Experiments', {
 		}
 	}),
 	DELETE: method({
-		access: { experiment: 'editor' },
-		params: ExperimentIdParams,
+		...onExperiment('editor'),
 		docs: { success: '200 `{id, deleted: true}`' },
 		handle: async ({ db, params }) => {
 			if (!(await deleteExperiment(db, params.id))) throw notFound('Experiment');

@@ -1,8 +1,8 @@
 import type { Config } from '@netlify/functions';
 import { WorkspaceInvitationParams } from './_lib/contracts/invitations.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { json } from './_lib/http.ts';
-import { membershipError } from './_lib/membership-errors.ts';
+import { unlessRefused } from './_lib/membership-errors.ts';
 import { revokeInvitation } from './_lib/repositories/invitation.repository.ts';
 
 export const config: Config = { path: '/api/workspaces/:id/invitations/:invitationId', method: ['DELETE'] };
@@ -13,8 +13,7 @@ export const config: Config = { path: '/api/workspaces/:id/invitations/:invitati
  */
 export default endpoint(config, 'Invitations', {
 	DELETE: method({
-		access: { workspace: 'admin', session: 'changes access' },
-		params: WorkspaceInvitationParams,
+		...inWorkspace('admin', { params: WorkspaceInvitationParams, session: 'changes access' }),
 		docs: { success: '200 `Invitation` (revoked)' },
 		handle: async ({ db, principal, params }) => {
 			const revocation = await revokeInvitation(db, {
@@ -22,8 +21,7 @@ export default endpoint(config, 'Invitations', {
 				actorId: principal.userId,
 				invitationId: params.invitationId
 			});
-			if (revocation.kind !== 'ok') throw membershipError(revocation);
-			return json(revocation.invitation);
+			return json(unlessRefused(revocation, 'ok').invitation);
 		}
 	})
 });

@@ -1,9 +1,8 @@
 import type { Config } from '@netlify/functions';
 import { CreateInvitationBody, InvitationListQuery } from './_lib/contracts/invitations.ts';
-import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { json } from './_lib/http.ts';
-import { membershipError } from './_lib/membership-errors.ts';
+import { unlessRefused } from './_lib/membership-errors.ts';
 import { createInvitation, listWorkspaceInvitations } from './_lib/repositories/invitation.repository.ts';
 
 export const config: Config = { path: '/api/workspaces/:id/invitations', method: ['GET', 'POST'] };
@@ -15,15 +14,13 @@ export const config: Config = { path: '/api/workspaces/:id/invitations', method:
  */
 export default endpoint(config, 'Invitations', {
 	GET: method({
-		access: { workspace: 'admin' },
-		params: WorkspaceParams,
+		...inWorkspace('admin'),
 		query: InvitationListQuery,
 		docs: { request: '`?status=`', success: '200 `[Invitation]`' },
 		handle: async ({ db, params, query }) => json(await listWorkspaceInvitations(db, params.id, query.status))
 	}),
 	POST: method({
-		access: { workspace: 'admin', session: 'changes access' },
-		params: WorkspaceParams,
+		...inWorkspace('admin', { session: 'changes access' }),
 		body: CreateInvitationBody,
 		docs: { who: 'admin (owner to invite an admin), session', success: '201 `Invitation`' },
 		handle: async ({ db, principal, params, body }) => {
@@ -33,8 +30,7 @@ export default endpoint(config, 'Invitations', {
 				email: body.email,
 				role: body.role
 			});
-			if (created.kind !== 'ok') throw membershipError(created);
-			return json(created.invitation, 201);
+			return json(unlessRefused(created, 'ok').invitation, 201);
 		}
 	})
 });

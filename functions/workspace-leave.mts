@@ -1,8 +1,7 @@
 import type { Config } from '@netlify/functions';
-import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { json } from './_lib/http.ts';
-import { membershipError } from './_lib/membership-errors.ts';
+import { unlessRefused } from './_lib/membership-errors.ts';
 import { leaveWorkspace } from './_lib/repositories/member.repository.ts';
 
 export const config: Config = { path: '/api/workspaces/:id/leave', method: ['POST'] };
@@ -13,13 +12,11 @@ export const config: Config = { path: '/api/workspaces/:id/leave', method: ['POS
  */
 export default endpoint(config, 'Workspaces', {
 	POST: method({
-		access: { workspace: 'viewer', session: 'required' },
-		params: WorkspaceParams,
+		...inWorkspace('viewer', { session: 'required' }),
 		docs: { who: 'member, session', success: '200 `Member`' },
 		handle: async ({ db, principal, params }) => {
 			const leaving = await leaveWorkspace(db, { workspaceId: params.id, userId: principal.userId });
-			if (leaving.kind !== 'left') throw membershipError(leaving);
-			return json(leaving.member);
+			return json(unlessRefused(leaving, 'left').member);
 		}
 	})
 });

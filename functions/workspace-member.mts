@@ -1,9 +1,9 @@
 import type { Config } from '@netlify/functions';
 import { MemberParams, UpdateMemberBody } from './_lib/contracts/workspaces.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { validationError } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
-import { membershipError } from './_lib/membership-errors.ts';
+import { unlessRefused } from './_lib/membership-errors.ts';
 import { changeMemberRole, removeMember } from './_lib/repositories/member.repository.ts';
 
 export const config: Config = { path: '/api/workspaces/:id/members/:userId', method: ['PATCH', 'DELETE'] };
@@ -18,8 +18,7 @@ const MANAGER = 'admin (below admin) / owner, session';
  */
 export default endpoint(config, 'Members', {
 	PATCH: method({
-		access: { workspace: 'admin', session: 'changes access' },
-		params: MemberParams,
+		...inWorkspace('admin', { params: MemberParams, session: 'changes access' }),
 		body: UpdateMemberBody,
 		docs: { who: MANAGER, success: '200 `Member`' },
 		handle: async ({ db, principal, params, body }) => {
@@ -29,13 +28,11 @@ export default endpoint(config, 'Members', {
 				targetId: params.userId,
 				role: body.role
 			});
-			if (change.kind !== 'changed') throw membershipError(change);
-			return json(change.member);
+			return json(unlessRefused(change, 'changed').member);
 		}
 	}),
 	DELETE: method({
-		access: { workspace: 'admin', session: 'changes access' },
-		params: MemberParams,
+		...inWorkspace('admin', { params: MemberParams, session: 'changes access' }),
 		docs: { who: MANAGER, success: '200 `Member`' },
 		handle: async ({ db, principal, params }) => {
 			if (params.userId === principal.userId) {
@@ -48,8 +45,7 @@ export default endpoint(config, 'Members', {
 				actorId: principal.userId,
 				targetId: params.userId
 			});
-			if (removal.kind !== 'removed') throw membershipError(removal);
-			return json(removal.member);
+			return json(unlessRefused(removal, 'removed').member);
 		}
 	})
 });

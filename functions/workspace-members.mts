@@ -1,6 +1,5 @@
 import type { Config } from '@netlify/functions';
-import { WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { json } from './_lib/http.ts';
 import { listMembers } from './_lib/repositories/member.repository.ts';
 
@@ -9,8 +8,7 @@ export const config: Config = { path: '/api/workspaces/:id/members', method: ['G
 /** Who belongs to a workspace, for any of its members. New members join by invitation. */
 export default endpoint(config, 'Members', {
 	GET: method({
-		access: { workspace: 'viewer' },
-		params: WorkspaceParams,
+		...inWorkspace('viewer'),
 		docs: { success: '200 `[Member]`' },
 		handle: async ({ db, params }) => json(await listMembers(db, params.id))
 	})

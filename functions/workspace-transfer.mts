@@ -1,9 +1,9 @@
 import type { Config } from '@netlify/functions';
-import { TransferWorkspaceBody, WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { TransferWorkspaceBody } from './_lib/contracts/workspaces.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { validationError } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
-import { membershipError } from './_lib/membership-errors.ts';
+import { unlessRefused } from './_lib/membership-errors.ts';
 import { transferOwnership } from './_lib/repositories/member.repository.ts';
 
 export const config: Config = { path: '/api/workspaces/:id/transfer', method: ['POST'] };
@@ -14,8 +14,7 @@ export const config: Config = { path: '/api/workspaces/:id/transfer', method: ['
  */
 export default endpoint(config, 'Workspaces', {
 	POST: method({
-		access: { workspace: 'owner', session: 'changes access' },
-		params: WorkspaceParams,
+		...inWorkspace('owner', { session: 'changes access' }),
 		body: TransferWorkspaceBody,
 		docs: { success: '200 `Workspace`' },
 		handle: async ({ db, principal, params, body }) => {
@@ -29,8 +28,7 @@ export default endpoint(config, 'Workspaces', {
 				actorId: principal.userId,
 				targetId: body.userId
 			});
-			if (transfer.kind !== 'transferred') throw membershipError(transfer);
-			return json(transfer.workspace);
+			return json(unlessRefused(transfer, 'transferred').workspace);
 		}
 	})
 });

@@ -1,6 +1,6 @@
 import type { Config } from '@netlify/functions';
-import { UpdateWorkspaceBody, WorkspaceParams } from './_lib/contracts/workspaces.ts';
-import { endpoint, method } from './_lib/endpoint.ts';
+import { UpdateWorkspaceBody } from './_lib/contracts/workspaces.ts';
+import { endpoint, inWorkspace, method } from './_lib/endpoint.ts';
 import { conflict, notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { deleteWorkspace, findWorkspace, updateWorkspace } from './_lib/repositories/workspace.repository.ts';
@@ -14,8 +14,7 @@ export const config: Config = { path: '/api/workspaces/:id', method: ['GET', 'PA
  */
 export default endpoint(config, 'Workspaces', {
 	GET: method({
-		access: { workspace: 'viewer' },
-		params: WorkspaceParams,
+		...inWorkspace('viewer'),
 		docs: { success: '200 `Workspace`' },
 		handle: async ({ db, principal, params }) => {
 			const workspace = await findWorkspace(db, params.id, principal.userId);
@@ -24,8 +23,7 @@ export default endpoint(config, 'Workspaces', {
 		}
 	}),
 	PATCH: method({
-		access: { workspace: 'admin' },
-		params: WorkspaceParams,
+		...inWorkspace('admin'),
 		body: UpdateWorkspaceBody,
 		docs: { success: '200 `Workspace`' },
 		handle: async ({ db, principal, params, body }) => {
@@ -39,8 +37,7 @@ export default endpoint(config, 'Workspaces', {
 		}
 	}),
 	DELETE: method({
-		access: { workspace: 'owner', session: 'required' },
-		params: WorkspaceParams,
+		...inWorkspace('owner', { session: 'required' }),
 		docs: { success: '200 `{id}`' },
 		handle: async ({ db, params }) => {
 			const deletion = await deleteWorkspace(db, params.id);

@@ -169,10 +169,30 @@ export interface ResultsTable {
 	logged_at: Generated<Timestamp>;
 }
 
+/** A named state of a workspace's runs table (filter, sort, columns, compare settings); at most one default per workspace. */
+export interface SavedViewsTable {
+	id: Generated<string>;
+	workspace_id: string;
+	name: string;
+	/** {filter?, sort?, order?, columns?, compare?} as the API accepted it (contracts/views.ts); not re-validated on read. */
+	state: Generated<Json>;
+	is_default: Generated<boolean>;
+	created_by: string | null;
+	created_at: Generated<Timestamp>;
+	updated_at: Generated<Timestamp>;
+}
+
 export interface SupabaseMigrationsSchemaMigrationsTable {
 	version: string;
 	statements: string[] | null;
 	name: string | null;
+}
+
+/** Every hyperparameter key, metric, result and tag name used in a workspace (for suggestions), kept by triggers; never pruned. */
+export interface WorkspaceKeysTable {
+	workspace_id: string;
+	kind: 'hp' | 'metric' | 'result' | 'tag';
+	name: string;
 }
 
 /** Who belongs to a workspace and with which role: viewer reads; editor also writes experiments; admin also manages members below admin; owner may do everything. */
@@ -207,7 +227,9 @@ export interface Database {
 	profiles: ProfilesTable;
 	result_messages: ResultMessagesTable;
 	results: ResultsTable;
+	saved_views: SavedViewsTable;
 	'supabase_migrations.schema_migrations': SupabaseMigrationsSchemaMigrationsTable;
+	workspace_keys: WorkspaceKeysTable;
 	workspace_members: WorkspaceMembersTable;
 	workspaces: WorkspacesTable;
 }

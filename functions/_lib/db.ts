@@ -68,6 +68,10 @@ export function postgresOptions(
 				parse: (value: string) => Number(value)
 			}
 		} as unknown as Record<string, never>,
+		// No JIT: our queries are short, and a filtered list whose correlated subqueries inflate
+		// the planner's cost estimate spent 590 ms compiling on a 1.3 s run (bench P11). Sent as a
+		// startup parameter, which the transaction pooler does not take: there, set it per role.
+		...(usesTransactionPooler(databaseUrl) ? {} : { connection: { jit: 'off' } }),
 		...unixSocket(databaseUrl)
 	};
 }
@@ -118,7 +122,9 @@ const MAX_PREPARED_PARAMETERS = 32;
  * Kysely over the postgres.js pool. A plain query runs on the pool itself, so postgres.js can
  * pipeline many of them over its connections; only a transaction reserves a connection, from
  * `begin` to its release. (kysely-postgres-js reserves one for every query, which caps the
- * queries in flight at the pool size and costs a round of pool bookkeeping each time.)
+ * queries in flight at the pool size and costs a round of pool bookkeeping each time.) Every API
+ * figure in bench/RESULTS.md (P1 latency and throughput, P7 connections, P9 lists) goes through
+ * this driver; a change to it is a change to a measured hot path: re-run those benches.
  */
 class PooledConnection implements DatabaseConnection {
 	#reserved: postgres.ReservedSql | undefined;

@@ -19,6 +19,8 @@ import type * as z from 'zod';
 import { authenticate, requireSession, requireSessionToChangeAccess, type Principal } from './auth.ts';
 import { requireExperimentRole, requireWorkspaceRole } from './authorize.ts';
 import type { WorkspaceRole } from './contracts/common.ts';
+import { ExperimentIdParams } from './contracts/experiment-params.ts';
+import { WorkspaceParams } from './contracts/workspaces.ts';
 import { getDb, type Db } from './db.ts';
 import { ApiError } from './errors.ts';
 import {
@@ -130,6 +132,46 @@ export function method<
 	declaration: MethodDeclaration<A, P, Q, B>
 ): MethodDeclaration<NoInfer<A>, NoInfer<P>, NoInfer<Q>, NoInfer<B>> {
 	return declaration;
+}
+
+/**
+ * `{ experiment: role }` access with the `:id` param that role is checked on, to spread into
+ * `method({...})`: the check needs the experiment id, so the two always come together.
+ * (Overloads, not a defaulted type parameter: inside `method({...})` the default would be
+ * inferred away and the handler's `params` left untyped.)
+ */
+export function onExperiment<R extends WorkspaceRole>(
+	role: R
+): { access: { experiment: R }; params: typeof ExperimentIdParams };
+export function onExperiment<R extends WorkspaceRole, P extends z.ZodType>(
+	role: R,
+	params: P
+): { access: { experiment: R }; params: P };
+export function onExperiment(role: WorkspaceRole, params: z.ZodType = ExperimentIdParams) {
+	return { access: { experiment: role }, params };
+}
+
+/**
+ * `{ workspace: role }` access with the `:id` param that role is checked on, to spread into
+ * `method({...})`; `params` where the route has more than the workspace id, `session` as in `Access`.
+ */
+export function inWorkspace<R extends WorkspaceRole>(
+	role: R,
+	options?: { session?: SessionNeed }
+): { access: { workspace: R; session?: SessionNeed }; params: typeof WorkspaceParams };
+export function inWorkspace<R extends WorkspaceRole, P extends z.ZodType>(
+	role: R,
+	options: { params: P; session?: SessionNeed }
+): { access: { workspace: R; session?: SessionNeed }; params: P };
+export function inWorkspace(
+	role: WorkspaceRole,
+	{ params, session }: { params?: z.ZodType; session?: SessionNeed } = {}
+): { access: { workspace: WorkspaceRole; session?: SessionNeed }; params: z.ZodType } {
+	return {
+		// No `session` key unless one is needed: the declaration reads as if written out.
+		access: session ? { workspace: role, session } : { workspace: role },
+		params: params ?? WorkspaceParams
+	};
 }
 
 // The declarations are stored without their type parameters; `method()` checked them.

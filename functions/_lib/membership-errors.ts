@@ -69,3 +69,16 @@ export function membershipError(refusal: MembershipRefusal | InvitationRefusal):
 			return conflict('You are already a member of this workspace; decline the invitation instead.');
 	}
 }
+
+/**
+ * The outcome of a membership or invitation change when it is the `done` kind; otherwise the
+ * refusal, thrown as its API error. Each change has exactly one kind that is not a refusal.
+ */
+export function unlessRefused<O extends { kind: string }, K extends O['kind']>(
+	outcome: O,
+	done: K
+): Extract<O, { kind: K }> {
+	if (outcome.kind !== done)
+		throw membershipError(outcome as unknown as MembershipRefusal | InvitationRefusal);
+	return outcome as Extract<O, { kind: K }>;
+}

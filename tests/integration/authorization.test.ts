@@ -209,6 +209,16 @@ async function freshMember(w: World, memberRole: Exclude<Role, 'owner'>): Promis
 	return id;
 }
 
+/** A saved view of the workspace, written straight to the table. */
+async function freshView(w: World): Promise<string> {
+	const { id } = await getDb()
+		.insertInto('saved_views')
+		.values({ workspace_id: w.workspaceId, name: `matrix view ${randomUUID()}`, state: { sort: 'name' } })
+		.returning('id')
+		.executeTakeFirstOrThrow();
+	return id;
+}
+
 async function freshInvitation(w: World, invitedRole: Exclude<Role, 'owner'>): Promise<string> {
 	const result = await api('POST', `/api/workspaces/${w.workspaceId}/invitations`, {
 		token: w.users.owner.token,
@@ -321,6 +331,12 @@ const CASES: Case[] = [
 	entry('DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)',    atLeast('admin', 'session'),  async (w) => ({ params: { ...inWorkspace(w), invitationId: await freshInvitation(w, 'viewer') } })),
 	entry('DELETE /api/workspaces/:id/invitations/:invitationId (to admin)',     atLeast('owner', 'session'),  async (w) => ({ params: { ...inWorkspace(w), invitationId: await freshInvitation(w, 'admin') } })),
 	entry('GET /api/workspaces/:id/experiments',                                 atLeast('viewer'),            async (w) => ({ params: inWorkspace(w), query: 'tag=matrix&sort=name' })),
+	entry('POST /api/workspaces/:id/experiments/bulk (tags a fresh run)',         atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { ids: [await freshExperiment(w)], action: 'add-tags', tags: ['bulk'] } })),
+	entry('GET /api/workspaces/:id/keys',                                        atLeast('viewer'),            async (w) => ({ params: inWorkspace(w), query: 'values=hp.lr' })),
+	entry('GET /api/workspaces/:id/views',                                       atLeast('viewer'),            async (w) => ({ params: inWorkspace(w) })),
+	entry('POST /api/workspaces/:id/views',                                      atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { name: `matrix view ${randomUUID()}`, state: { filter: 'hp.lr < 0.01', sort: 'metric."train/loss".min' } } }), CREATED),
+	entry('PATCH /api/workspaces/:id/views/:viewId (a fresh view)',              atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) }, body: { isDefault: true } })),
+	entry('DELETE /api/workspaces/:id/views/:viewId (a fresh view)',             atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) } })),
 
 	// Experiments: the experiment's workspace decides; any key or session with the role may act (the SDK's path).
 	entry('POST /api/experiments',                                               atLeast('editor'),            async (w) => ({ body: { name: 'matrix create', workspaceId: w.workspaceId, description: null, hyperparams: [{ key: 'lr', value: 0.01 }], tags: ['matrix'] } }), CREATED),
@@ -634,6 +650,12 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)          401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
 			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)           401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
 			GET /api/workspaces/:id/experiments                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/workspaces/:id/experiments/bulk (tags a fresh run)              401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/workspaces/:id/keys                                              401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/workspaces/:id/views                                             401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/workspaces/:id/views                                            401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			PATCH /api/workspaces/:id/views/:viewId (a fresh view)                    401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			DELETE /api/workspaces/:id/views/:viewId (a fresh view)                   401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
 			POST /api/experiments                                                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
 			GET /api/experiments/:id                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			PATCH /api/experiments/:id                                                401    401        401        401        401      403       404    403    200   200   200       403       200      200      200

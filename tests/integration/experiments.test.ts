@@ -21,6 +21,17 @@ afterEach(resetConfig);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** An owner with a personal workspace, a viewer and an editor in it, and a stranger to it. */
+async function signInTeam() {
+	const owner = await signInWithWorkspace();
+	const viewer = await signIn();
+	const editor = await signIn();
+	const stranger = await signIn();
+	await addMember(owner.personalWorkspaceId, viewer.userId, 'viewer');
+	await addMember(owner.personalWorkspaceId, editor.userId, 'editor');
+	return { owner, viewer, editor, stranger };
+}
+
 describe('creating experiments', () => {
 	it('accepts the public SDK’s request (x-api-key, no workspace) into the personal workspace', async () => {
 		const user = await signInWithWorkspace();
@@ -105,12 +116,7 @@ describe('creating experiments', () => {
 	});
 
 	it('needs the editor role in the target workspace; strangers and unknown workspaces get 404', async () => {
-		const owner = await signInWithWorkspace();
-		const viewer = await signIn();
-		const editor = await signIn();
-		const stranger = await signIn();
-		await addMember(owner.personalWorkspaceId, viewer.userId, 'viewer');
-		await addMember(owner.personalWorkspaceId, editor.userId, 'editor');
+		const { owner, viewer, editor, stranger } = await signInTeam();
 		const body = { name: 'shared', workspaceId: owner.personalWorkspaceId };
 
 		const asViewer = await api('POST', '/api/experiments', { token: viewer.token, body });
@@ -137,33 +143,28 @@ describe('creating experiments', () => {
 		const user = await signIn();
 		const rocketName = '🚀'.repeat(255);
 		const sqlish = "x'); drop table experiments; --";
-		const created = await createExperiment(
-			{ token: user.token },
-			{
-				name: `${sqlish} 日本語 🚀`,
-				description: `line one\nline two\t${sqlish} <script>alert(1)</script>`,
-				hyperparams: [
-					{ key: 'huge', value: 1e308 },
-					{ key: 'tiny', value: -5e-324 },
-					{ key: 'big_int', value: 2 ** 53 },
-					{ key: 'nan_text', value: 'NaN' },
-					{ key: 'off', value: false },
-					{ key: 'emoji 🧪', value: '值' }
-				],
-				tags: ['🔥', 'a,b;c', 'Dup', 'dup', 'DUP', 'other']
-			}
-		);
-		const loaded = (await api('GET', `/api/experiments/${created.id}`, { token: user.token })).body.data;
-		expect(loaded.name).toBe(`${sqlish} 日本語 🚀`);
-		expect(loaded.description).toBe(`line one\nline two\t${sqlish} <script>alert(1)</script>`);
-		expect(loaded.hyperparams).toEqual([
+		const hyperparams = [
 			{ key: 'huge', value: 1e308 },
 			{ key: 'tiny', value: -5e-324 },
 			{ key: 'big_int', value: 2 ** 53 },
 			{ key: 'nan_text', value: 'NaN' },
 			{ key: 'off', value: false },
 			{ key: 'emoji 🧪', value: '值' }
-		]);
+		];
+		const created = await createExperiment(
+			{ token: user.token },
+			{
+				name: `${sqlish} 日本語 🚀`,
+				description: `line one\nline two\t${sqlish} <script>alert(1)</script>`,
+				hyperparams,
+				tags: ['🔥', 'a,b;c', 'Dup', 'dup', 'DUP', 'other']
+			}
+		);
+		const loaded = (await api('GET', `/api/experiments/${created.id}`, { token: user.token })).body.data;
+		expect(loaded.name).toBe(`${sqlish} 日本語 🚀`);
+		expect(loaded.description).toBe(`line one\nline two\t${sqlish} <script>alert(1)</script>`);
+		// Read back exactly as sent: extreme numbers, a numeric-looking string, false, non-ASCII keys.
+		expect(loaded.hyperparams).toEqual(hyperparams);
 		expect(loaded.tags).toEqual(['🔥', 'a,b;c', 'Dup', 'other']);
 
 		// Lengths count characters, as the SDK does: 255 emoji fit.
@@ -290,17 +291,12 @@ describe('creating experiments', () => {
 
 describe('one experiment: read, change, delete', () => {
 	async function sharedExperiment() {
-		const owner = await signInWithWorkspace();
-		const viewer = await signIn();
-		const editor = await signIn();
-		const stranger = await signIn();
-		await addMember(owner.personalWorkspaceId, viewer.userId, 'viewer');
-		await addMember(owner.personalWorkspaceId, editor.userId, 'editor');
+		const team = await signInTeam();
 		const experiment = await createExperiment(
-			{ token: owner.token },
+			{ token: team.owner.token },
 			{ name: 'shared run', tags: ['a'], hyperparams: [{ key: 'lr', value: 0.1 }] }
 		);
-		return { owner, viewer, editor, stranger, experiment };
+		return { ...team, experiment };
 	}
 
 	it('lets a viewer read but not change or delete (403)', async () => {

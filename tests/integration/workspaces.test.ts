@@ -28,6 +28,9 @@ const testDatabase = () => ({
 
 const ws = (f: Fixture) => `/api/workspaces/${f.workspaceId}`;
 const members = (f: Fixture) => `${ws(f)}/members`;
+/** `actor` sets `target`'s role in workspace `id` (role is a string: unknown ones are sent too). */
+const setRole = (id: string, actor: { token: string }, target: { userId: string }, role: string) =>
+	api('PATCH', `/api/workspaces/${id}/members/${target.userId}`, { token: actor.token, body: { role } });
 /** The path of a member who joins just for one call, so the call cannot change the shared fixture. */
 const freshMember = async (f: Fixture, role: GrantedRole) =>
 	`${members(f)}/${(await addMember(f.owner.token, f.workspaceId, role)).userId}`;
@@ -270,10 +273,7 @@ describe('members and roles', () => {
 		const id = await createWorkspace(owner.token);
 		const admin = await addMember(owner.token, id, 'admin');
 		const viewer = await addMember(owner.token, id, 'viewer');
-		const promoted = await api('PATCH', `/api/workspaces/${id}/members/${viewer.userId}`, {
-			token: admin.token,
-			body: { role: 'editor' }
-		});
+		const promoted = await setRole(id, admin, viewer, 'editor');
 		expect(promoted.body).toEqual({
 			status: 200,
 			data: {
@@ -283,66 +283,38 @@ describe('members and roles', () => {
 				joined_at: expect.stringMatching(ISO)
 			}
 		});
-		const again = await api('PATCH', `/api/workspaces/${id}/members/${viewer.userId}`, {
-			token: admin.token,
-			body: { role: 'editor' }
-		});
+		const again = await setRole(id, admin, viewer, 'editor');
 		expect(again.body.data.role).toBe('editor');
 
-		const adminSelf = await api('PATCH', `/api/workspaces/${id}/members/${admin.userId}`, {
-			token: admin.token,
-			body: { role: 'viewer' }
-		});
+		const adminSelf = await setRole(id, admin, admin, 'viewer');
 		expectEnvelope(adminSelf, 403, 'FORBIDDEN');
 		expect(adminSelf.body.error!.message).toBe(
 			'Only an owner can change the role of an admin; you are an admin.'
 		);
-		const makeAdmin = await api('PATCH', `/api/workspaces/${id}/members/${viewer.userId}`, {
-			token: admin.token,
-			body: { role: 'admin' }
-		});
+		const makeAdmin = await setRole(id, admin, viewer, 'admin');
 		expect(makeAdmin.body.error!.message).toBe('Only an owner can make someone an admin; you are an admin.');
 
-		const demoted = await api('PATCH', `/api/workspaces/${id}/members/${admin.userId}`, {
-			token: owner.token,
-			body: { role: 'viewer' }
-		});
+		const demoted = await setRole(id, owner, admin, 'viewer');
 		expect(demoted.body.data.role).toBe('viewer');
 		// The demoted admin has lost the right straight away.
-		expectEnvelope(
-			await api('PATCH', `/api/workspaces/${id}/members/${viewer.userId}`, {
-				token: admin.token,
-				body: { role: 'viewer' }
-			}),
-			403,
-			'FORBIDDEN'
-		);
+		expectEnvelope(await setRole(id, admin, viewer, 'viewer'), 403, 'FORBIDDEN');
 	});
 
 	it('never grants ownership through a role change', async () => {
 		const owner = await signIn();
 		const id = await createWorkspace(owner.token);
 		const admin = await addMember(owner.token, id, 'admin');
-		const result = await api('PATCH', `/api/workspaces/${id}/members/${admin.userId}`, {
-			token: owner.token,
-			body: { role: 'owner' }
-		});
+		const result = await setRole(id, owner, admin, 'owner');
 		expectEnvelope(result, 400, 'VALIDATION_ERROR');
 		expect(result.body.error!.fields!.role[0]).toMatch(/transfer/);
-		const bogus = await api('PATCH', `/api/workspaces/${id}/members/${admin.userId}`, {
-			token: owner.token,
-			body: { role: 'superuser' }
-		});
+		const bogus = await setRole(id, owner, admin, 'superuser');
 		expect(bogus.body.error!.fields!.role).toEqual(['must be admin, editor or viewer']);
 	});
 
 	it('refuses to let the only owner step down', async () => {
 		const owner = await signIn();
 		const id = await createWorkspace(owner.token);
-		const result = await api('PATCH', `/api/workspaces/${id}/members/${owner.userId}`, {
-			token: owner.token,
-			body: { role: 'admin' }
-		});
+		const result = await setRole(id, owner, owner, 'admin');
 		expectEnvelope(result, 409, 'CONFLICT');
 		expect(result.body.error!.message).toMatch(/only owner/);
 	});
@@ -524,14 +496,7 @@ describe('the owner invariant under concurrency', () => {
 
 	it('two owners stepping down at once: exactly one succeeds and one owner remains', async () => {
 		const { id, first, second } = await twoOwners();
-		const results = await Promise.all(
-			[first, second].map((user) =>
-				api('PATCH', `/api/workspaces/${id}/members/${user.userId}`, {
-					token: user.token,
-					body: { role: 'admin' }
-				})
-			)
-		);
+		const results = await Promise.all([first, second].map((user) => setRole(id, user, user, 'admin')));
 		expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
 		expect(await owners(id)).toHaveLength(1);
 	});
@@ -539,14 +504,8 @@ describe('the owner invariant under concurrency', () => {
 	it('two owners demoting each other at once: the second is no longer an owner (403)', async () => {
 		const { id, first, second } = await twoOwners();
 		const results = await Promise.all([
-			api('PATCH', `/api/workspaces/${id}/members/${second.userId}`, {
-				token: first.token,
-				body: { role: 'admin' }
-			}),
-			api('PATCH', `/api/workspaces/${id}/members/${first.userId}`, {
-				token: second.token,
-				body: { role: 'admin' }
-			})
+			setRole(id, first, second, 'admin'),
+			setRole(id, second, first, 'admin')
 		]);
 		expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
 		expect(await owners(id)).toHaveLength(1);

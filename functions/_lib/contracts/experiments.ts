@@ -214,7 +214,8 @@ const ASCENDING_BY_DEFAULT = new Set(['name', 'description', 'creator', 'status'
  * (contracts/query), `sort` any key of it; `q`, `tag` and `status` still narrow the list as
  * before. An empty `q` or `filter` (a cleared box) means none; a cursor is only valid with the
  * sort and order that produced it. Which metric summaries each item carries: those named in
- * `metrics`, and the metrics of `metric.*` keys in `columns` and `sort`.
+ * `metrics`, and the metrics of `metric.*` keys in `columns` and `sort`. `count=true` adds
+ * `total` to the page.
  */
 export const ListExperimentsQuery = z
 	.object({
@@ -241,7 +242,12 @@ export const ListExperimentsQuery = z
 		columns: oneOrMany(z.string().max(QUERY_LIMITS.length))
 			.transform((lists) => lists.flatMap((list) => splitColumns(list)))
 			.optional(),
-		metrics: metricNameList(MAX_LIST_METRICS).default([])
+		metrics: metricNameList(MAX_LIST_METRICS).default([]),
+		/** `true`: the page also carries `total`, the number of runs matching (costs a count). */
+		count: z
+			.enum(['true', 'false'], { error: 'must be true or false' })
+			.transform((value) => value === 'true')
+			.optional()
 	})
 	.transform(({ cursor, filter: filterText, sort: sortText, columns: columnTexts, ...query }, ctx) => {
 		const filter = tryParse(ctx, 'filter', () => parseQuery(filterText ?? ''));
@@ -340,7 +346,9 @@ export type Experiment = z.infer<typeof Experiment>;
 export const ExperimentPage = z.object({
 	items: z.array(Experiment),
 	next_cursor: z.string().nullable(),
-	metric_names: z.array(z.string())
+	metric_names: z.array(z.string()),
+	/** With `count=true` only: how many runs match `q`, `tag`, `status` and `filter`. */
+	total: z.number().int().optional()
 });
 export type ExperimentPage = z.infer<typeof ExperimentPage>;
 

@@ -214,6 +214,13 @@ export interface SortPlan {
 	/** Null when every run has a value (no "missing last" term needed, so indexes still serve). */
 	present: Sql | null;
 	parts: SortPart[];
+	/**
+	 * The plan has one part, null exactly for the runs without a value (a metric, a result, the
+	 * creator). Then `nulls last` puts those runs last and the keyset test is null for them, so
+	 * ORDER BY and the cursor condition evaluate the part's subquery once per run instead of
+	 * evaluating `present` (the same subquery) again: at 100,000 runs that is half the work.
+	 */
+	nullWhenMissing?: boolean;
 }
 
 export class UnsortableKeyError extends Error {}
@@ -242,11 +249,19 @@ export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 		}
 		case 'result': {
 			const value = sql`(select r.value from results r where r.experiment_id = e.id and r.name = ${key.name}::text)`;
-			return { present: sql`(${value} is not null)`, parts: [{ expression: value, type: 'float8' }] };
+			return {
+				present: sql`(${value} is not null)`,
+				parts: [{ expression: value, type: 'float8' }],
+				nullWhenMissing: true
+			};
 		}
 		case 'metric': {
 			const value = sql`(select ${metricColumn(key.aggregate)} from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text)`;
-			return { present: sql`(${value} is not null)`, parts: [{ expression: value, type: 'float8' }] };
+			return {
+				present: sql`(${value} is not null)`,
+				parts: [{ expression: value, type: 'float8' }],
+				nullWhenMissing: true
+			};
 		}
 		case 'field':
 			return fieldSortPlan(key.field, clock);
@@ -266,7 +281,8 @@ function fieldSortPlan(field: RunField, clock: QueryClock): SortPlan {
 			const value = fieldValue(field, clock);
 			return {
 				present: sql`(${value} is not null)`,
-				parts: [{ expression: sql`${value} collate "C"`, type: 'text' }]
+				parts: [{ expression: sql`${value} collate "C"`, type: 'text' }],
+				nullWhenMissing: true
 			};
 		}
 		default:
@@ -308,12 +324,17 @@ export function afterCursor(plan: SortPlan, order: 'asc' | 'desc', cursor: SortC
 		id
 	]);
 	const later = sql`((${own}) ${beyond} (${theirs}))`;
+	// The cursor's values are not null, so `later` is null exactly for runs without a value.
+	if (plan.nullWhenMissing) return sql`(${later} is not false)`;
 	return plan.present ? sql`((${plan.present} and ${later}) or not ${plan.present})` : later;
 }
 
 /** ORDER BY terms: runs with a value first, then the parts, then id, all in `order`. */
 export function orderByTerms(plan: SortPlan, order: 'asc' | 'desc'): Sql {
 	const direction = sql.raw(order);
+	if (plan.nullWhenMissing) {
+		return sql.join([sql`${plan.parts[0].expression} ${direction} nulls last`, sql`e.id ${direction}`]);
+	}
 	return sql.join([
 		...(plan.present ? [sql`${plan.present} desc`] : []),
 		...plan.parts.map((part) => sql`${part.expression} ${direction}`),

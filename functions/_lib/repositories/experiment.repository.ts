@@ -361,6 +361,8 @@ export interface ExperimentListOptions {
 	order: SortOrder;
 	/** Metric summaries each item carries (none when empty). */
 	metrics: string[];
+	/** Whether to count every matching run (`total`). */
+	count?: boolean;
 }
 
 /** LIKE's wildcards in user text match themselves. */
@@ -380,36 +382,27 @@ export async function listWorkspaceExperiments(
 	clock: QueryClock
 ): Promise<ExperimentPage> {
 	const plan = sortPlan(options.sort, clock);
-	let query = db
-		.selectFrom('experiments as e')
+	const matching = matchingExperiments(db, workspaceId, options, clock);
+	let query = matching
 		.selectAll('e')
 		.select([
 			sql<boolean>`${plan.present ?? sql`true`}`.as('cursor_present'),
 			sql<string[]>`array[${sql.join(plan.parts.map(cursorText))}]`.as('cursor_values')
-		])
-		.where('e.workspace_id', '=', workspaceId);
-	if (options.status) query = query.where('e.status', '=', options.status);
-	if (options.q) {
-		const pattern = likePattern(options.q);
-		query = query.where((eb) =>
-			eb.or([
-				eb('e.name', 'ilike', pattern),
-				eb('e.description', 'ilike', pattern),
-				sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where t.tag ilike ${pattern})`
-			])
-		);
-	}
-	for (const tag of options.tag ?? []) {
-		query = query.where(
-			sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where lower(t.tag) = lower(${tag}))`
-		);
-	}
-	if (options.filter) query = query.where(filterSql(options.filter, clock));
+		]);
 	if (options.after) query = query.where(sql<SqlBool>`${afterCursor(plan, options.order, options.after)}`);
-	const rows = await query
-		.orderBy(sql`${orderByTerms(plan, options.order)}`)
-		.limit(options.limit + 1)
-		.execute();
+	// The count (asked for only: it reads every matching run) runs alongside the page.
+	const [rows, total] = await Promise.all([
+		query
+			.orderBy(sql`${orderByTerms(plan, options.order)}`)
+			.limit(options.limit + 1)
+			.execute(),
+		options.count
+			? matching
+					.select((eb) => eb.fn.countAll<number>().as('total'))
+					.executeTakeFirstOrThrow()
+					.then((row) => Number(row.total))
+			: undefined
+	]);
 	const page = rows.slice(0, options.limit);
 	const last = page.at(-1);
 	const next_cursor =
@@ -427,7 +420,37 @@ export async function listWorkspaceExperiments(
 		withListSummaries(db, page, origin, options.metrics),
 		firstMetricNames(db, ids)
 	]);
-	return { items, next_cursor, metric_names };
+	return total === undefined
+		? { items, next_cursor, metric_names }
+		: { items, next_cursor, metric_names, total };
+}
+
+/** The runs of a workspace that `q`, `tag`, `status` and `filter` select (no order, no paging). */
+function matchingExperiments(
+	db: Db,
+	workspaceId: string,
+	options: Pick<ExperimentListOptions, 'q' | 'tag' | 'status' | 'filter'>,
+	clock: QueryClock
+) {
+	let query = db.selectFrom('experiments as e').where('e.workspace_id', '=', workspaceId);
+	if (options.status) query = query.where('e.status', '=', options.status);
+	if (options.q) {
+		const pattern = likePattern(options.q);
+		query = query.where((eb) =>
+			eb.or([
+				eb('e.name', 'ilike', pattern),
+				eb('e.description', 'ilike', pattern),
+				sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where t.tag ilike ${pattern})`
+			])
+		);
+	}
+	for (const tag of options.tag ?? []) {
+		query = query.where(
+			sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where lower(t.tag) = lower(${tag}))`
+		);
+	}
+	if (options.filter) query = query.where(filterSql(options.filter, clock));
+	return query;
 }
 
 /**

@@ -64,6 +64,23 @@ async function findMember(db: Db, workspaceId: string, userId: string): Promise<
 	return selectMembers(db, workspaceId).where('m.user_id', '=', userId).executeTakeFirst();
 }
 
+async function setRole(tx: Db, workspaceId: string, userId: string, role: WorkspaceRole): Promise<void> {
+	await tx
+		.updateTable('workspace_members')
+		.set({ role })
+		.where('workspace_id', '=', workspaceId)
+		.where('user_id', '=', userId)
+		.execute();
+}
+
+async function deleteMembership(tx: Db, workspaceId: string, userId: string): Promise<void> {
+	await tx
+		.deleteFrom('workspace_members')
+		.where('workspace_id', '=', workspaceId)
+		.where('user_id', '=', userId)
+		.execute();
+}
+
 /**
  * Refuses to take ownership away from `target` when that would leave the workspace without an
  * owner, or a personal workspace without its user. Call with the workspace row locked.
@@ -106,15 +123,29 @@ async function changeMembership<T>(
 	}
 }
 
+/**
+ * A change the caller makes to a membership: `change` runs in `changeMembership` with the
+ * workspace row locked and the caller's role re-read under the lock (it may have changed since
+ * authorization). A workspace that is gone, or that the caller no longer belongs to, is refused.
+ */
+async function changeAsActor<T>(
+	db: Db,
+	input: { workspaceId: string; actorId: string },
+	change: (tx: Db, workspace: LockedWorkspace, actor: WorkspaceRole) => Promise<MembershipChange<T>>
+): Promise<MembershipChange<T>> {
+	return changeMembership(db, async (tx) => {
+		const workspace = await lockWorkspace(tx, input.workspaceId);
+		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
+		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+		return change(tx, workspace, actor);
+	});
+}
+
 export async function changeMemberRole(
 	db: Db,
 	input: { workspaceId: string; actorId: string; targetId: string; role: GrantableRole }
 ): Promise<MembershipChange<{ kind: 'changed'; member: MemberView }>> {
-	return changeMembership(db, async (tx) => {
-		const workspace = await lockWorkspace(tx, input.workspaceId);
-		// The caller's role is re-read under the lock: it may have changed since authorization.
-		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
-		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+	return changeAsActor(db, input, async (tx, workspace, actor) => {
 		const target = await findMember(tx, input.workspaceId, input.targetId);
 		if (!target) return { kind: 'member-not-found' };
 		const refusedByRole = refuseRoleChange(actor, target.role, input.role);
@@ -123,12 +154,7 @@ export async function changeMemberRole(
 		const self = input.targetId === input.actorId;
 		const refusedByOwnership = await refuseEndingOwnership(tx, workspace, target, self);
 		if (refusedByOwnership) return refusedByOwnership;
-		await tx
-			.updateTable('workspace_members')
-			.set({ role: input.role })
-			.where('workspace_id', '=', input.workspaceId)
-			.where('user_id', '=', input.targetId)
-			.execute();
+		await setRole(tx, input.workspaceId, input.targetId, input.role);
 		return { kind: 'changed', member: { ...target, role: input.role } };
 	});
 }
@@ -138,20 +164,13 @@ export async function removeMember(
 	db: Db,
 	input: { workspaceId: string; actorId: string; targetId: string }
 ): Promise<MembershipChange<{ kind: 'removed'; member: MemberView }>> {
-	return changeMembership(db, async (tx) => {
-		const workspace = await lockWorkspace(tx, input.workspaceId);
-		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
-		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+	return changeAsActor(db, input, async (tx, workspace, actor) => {
 		const target = await findMember(tx, input.workspaceId, input.targetId);
 		if (!target) return { kind: 'member-not-found' };
 		const refusal =
 			refuseRemoval(actor, target.role) ?? (await refuseEndingOwnership(tx, workspace, target, false));
 		if (refusal) return refusal;
-		await tx
-			.deleteFrom('workspace_members')
-			.where('workspace_id', '=', input.workspaceId)
-			.where('user_id', '=', input.targetId)
-			.execute();
+		await deleteMembership(tx, input.workspaceId, input.targetId);
 		return { kind: 'removed', member: target };
 	});
 }
@@ -168,11 +187,7 @@ export async function leaveWorkspace(
 		if (workspace.personal_owner_id === input.userId) return { kind: 'personal-workspace-kept' };
 		const refusal = await refuseEndingOwnership(tx, workspace, me, true);
 		if (refusal) return refusal;
-		await tx
-			.deleteFrom('workspace_members')
-			.where('workspace_id', '=', input.workspaceId)
-			.where('user_id', '=', input.userId)
-			.execute();
+		await deleteMembership(tx, input.workspaceId, input.userId);
 		return { kind: 'left', member: me };
 	});
 }
@@ -185,25 +200,12 @@ export async function transferOwnership(
 	db: Db,
 	input: { workspaceId: string; actorId: string; targetId: string }
 ): Promise<MembershipChange<{ kind: 'transferred'; workspace: WorkspaceView }>> {
-	return changeMembership(db, async (tx) => {
-		const workspace = await lockWorkspace(tx, input.workspaceId);
-		const actor = workspace && (await findRole(tx, input.workspaceId, input.actorId));
-		if (!workspace || !actor) return { kind: 'workspace-not-found' };
+	return changeAsActor(db, input, async (tx, workspace, actor) => {
 		if (actor !== 'owner') return { kind: 'only-owner-transfers' };
 		if (workspace.personal_owner_id) return { kind: 'personal-workspace-not-transferable' };
 		if (!(await findMember(tx, input.workspaceId, input.targetId))) return { kind: 'member-not-found' };
-		await tx
-			.updateTable('workspace_members')
-			.set({ role: 'owner' })
-			.where('workspace_id', '=', input.workspaceId)
-			.where('user_id', '=', input.targetId)
-			.execute();
-		await tx
-			.updateTable('workspace_members')
-			.set({ role: 'admin' })
-			.where('workspace_id', '=', input.workspaceId)
-			.where('user_id', '=', input.actorId)
-			.execute();
+		await setRole(tx, input.workspaceId, input.targetId, 'owner');
+		await setRole(tx, input.workspaceId, input.actorId, 'admin');
 		const transferred = await findWorkspace(tx, input.workspaceId, input.actorId);
 		// The caller's membership was locked and updated just above, in this transaction.
 		if (!transferred) throw new Error('A transferred workspace is not visible to its previous owner');

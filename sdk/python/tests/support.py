@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -166,6 +167,15 @@ def server() -> Server:
             _server.start()
         return _server
 
+
+
+class SignedInTest(unittest.TestCase):
+    """Tests against the shared server as a new user of their own: `server`, `token` and API `key`."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = server()
+        cls.token, cls.key = cls.server.new_user()
 
 def sdk_env(**extra: str) -> Dict[str, str]:
     """Environment for a subprocess running the SDK from this source tree."""

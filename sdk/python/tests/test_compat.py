@@ -29,12 +29,7 @@ def public_sdk_request(base_url, method, path, key, body=None):
         conn.close()
 
 
-class CompatTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = support.server()
-        cls.token, cls.key = cls.server.new_user()
-
+class CompatTest(support.SignedInTest):
     def test_public_sdk_run_loads_in_ours(self):
         base = self.server.base_url
         # Tora._create_payload of 0.0.12: no workspaceId, hyperparams as [{key, value}].

@@ -34,12 +34,7 @@ SCRIPT_100K = textwrap.dedent(
 )
 
 
-class IngestTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = support.server()
-        cls.token, cls.key = cls.server.new_user()
-
+class IngestTest(support.SignedInTest):
     def test_100k_points_from_one_script_arrive_exactly_once(self):
         spool = tempfile.mkdtemp(prefix="tora-spool-")
         env = support.sdk_env(TORA_BASE_URL=self.server.base_url, TORA_API_KEY=self.key, TORA_SPOOL_DIR=spool)

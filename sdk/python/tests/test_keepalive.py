@@ -79,12 +79,7 @@ class CountingProxy:
         self.drop_all()
 
 
-class KeepAliveTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = support.server()
-        cls.token, cls.key = cls.server.new_user()
-
+class KeepAliveTest(support.SignedInTest):
     def setUp(self):
         self.proxy = CountingProxy(self.server.port)
         self.addCleanup(self.proxy.close)

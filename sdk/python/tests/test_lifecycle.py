@@ -23,11 +23,10 @@ RUN_SCRIPT = textwrap.dedent(
 )
 
 
-class LifecycleTest(unittest.TestCase):
+class LifecycleTest(support.SignedInTest):
     @classmethod
     def setUpClass(cls):
-        cls.server = support.server()
-        cls.token, cls.key = cls.server.new_user()
+        super().setUpClass()
         cls.spool = tempfile.mkdtemp(prefix="tora-spool-")
 
     def env(self, **extra):

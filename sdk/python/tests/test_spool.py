@@ -28,12 +28,7 @@ OFFLINE_SCRIPT = textwrap.dedent(
 )
 
 
-class SpoolSyncTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = support.server()
-        cls.token, cls.key = cls.server.new_user()
-
+class SpoolSyncTest(support.SignedInTest):
     def sync(self, spool, *extra):
         proc = support.run_python(
             ["-m", "tora", "sync", "--spool-dir", spool, "--server-url", self.server.base_url] + list(extra),

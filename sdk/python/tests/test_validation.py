@@ -182,27 +182,32 @@ class LabelTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.capture.close()
 
-    def test_labels_agree_with_the_server(self):
-        for case in self.cases["labels"]:
+    def assert_agrees_with_the_server(self, kind, problem, places):
+        """Each shared case of `kind`: `problem` judges the value as the server does, and so does
+        check_experiment_fields wherever `places(value)` puts it (argument tuples)."""
+        for case in self.cases[kind]:
             with self.subTest(value=case["value"]):
-                self.assertEqual(_validation.label_problem(case["value"]) is None, case["ok"])
-                for fields in ((case["value"], None, None), ("x", {case["value"]: 1}, None), ("x", None, [case["value"]])):
+                self.assertEqual(problem(case["value"]) is None, case["ok"])
+                for fields in places(case["value"]):
                     if case["ok"]:
                         _validation.check_experiment_fields(*fields)
                     else:
                         with self.assertRaises(tora.ToraValidationError):
                             _validation.check_experiment_fields(*fields)
 
+    def test_labels_agree_with_the_server(self):
+        self.assert_agrees_with_the_server(
+            "labels",
+            _validation.label_problem,
+            lambda value: ((value, None, None), ("x", {value: 1}, None), ("x", None, [value])),
+        )
+
     def test_texts_agree_with_the_server(self):
-        for case in self.cases["texts"]:
-            with self.subTest(value=case["value"]):
-                self.assertEqual(_validation.text_problem(case["value"]) is None, case["ok"])
-                for fields in (("x", None, None, case["value"]), ("x", {"k": case["value"]}, None)):
-                    if case["ok"]:
-                        _validation.check_experiment_fields(*fields)
-                    else:
-                        with self.assertRaises(tora.ToraValidationError):
-                            _validation.check_experiment_fields(*fields)
+        self.assert_agrees_with_the_server(
+            "texts",
+            _validation.text_problem,
+            lambda value: (("x", None, None, value), ("x", {"k": value}, None)),
+        )
 
     def test_refused_before_anything_is_sent(self):
         before = len(self.capture.requests)

@@ -9,6 +9,7 @@
 
 __version__ = "0.1.0"
 
+from ._api import Api, Run, Runs  # noqa: E402
 from ._client import Tora  # noqa: E402
 from ._errors import (  # noqa: E402
     ToraAPIError,
@@ -37,6 +38,9 @@ from ._wrapper import (  # noqa: E402
 
 __all__ = [
     "Tora",
+    "Api",
+    "Run",
+    "Runs",
     "setup",
     "tmetric",
     "tresult",

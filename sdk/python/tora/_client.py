@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Dict, Mapping, Optional
 
-from . import _config, _http, _spool
+from . import _config, _heartbeat, _http, _spool
 from ._errors import (
     ToraAPIError,
     ToraAuthenticationError,
@@ -43,7 +43,10 @@ class Tora:
     """Logs to one experiment. Calls never wait for the network: entries go to an in-memory queue
     that a daemon thread sends in batches, with retries, spilling to the spool what it cannot
     deliver. At interpreter exit every open client is flushed (bounded by TORA_EXIT_TIMEOUT) and
-    its run marked `finished`, or `failed` after an uncaught exception."""
+    its run marked `finished`, or `failed` after an uncaught exception. While the client is open
+    and nothing reached the server for TORA_HEARTBEAT_INTERVAL seconds (default 30), another daemon
+    thread sends a heartbeat, so a quiet run does not show as `crashed` (`heartbeat=False` or
+    TORA_HEARTBEAT=0 turns it off)."""
 
     def __init__(
         self,
@@ -60,6 +63,8 @@ class Tora:
         status: Optional[str] = None,
         retry_timeout: Optional[float] = None,
         spool_dir: Optional[str] = None,
+        heartbeat: Optional[bool] = None,
+        heartbeat_interval: Optional[float] = None,
     ):
         if not isinstance(experiment_id, str) or not experiment_id.strip():
             raise ToraValidationError("Experiment ID must be a non-empty string")
@@ -84,6 +89,16 @@ class Tora:
             _config.retry_timeout() if retry_timeout is None else float(retry_timeout),
             self._spool_dir,
         )
+        self._heartbeat: Optional[_heartbeat.Heartbeat] = None
+        if _heartbeat.enabled(heartbeat):
+            sender = self._sender
+            self._heartbeat = _heartbeat.Heartbeat(
+                self._experiment_id,
+                self._base_url,
+                self._api_key,
+                _heartbeat.interval(heartbeat_interval),
+                lambda: sender.last_success,
+            )
         _register(self)
 
     # -- experiments ---------------------------------------------------------------------------
@@ -103,6 +118,8 @@ class Tora:
         setup_timeout: Optional[float] = None,
         retry_timeout: Optional[float] = None,
         spool_dir: Optional[str] = None,
+        heartbeat: Optional[bool] = None,
+        heartbeat_interval: Optional[float] = None,
     ) -> "Tora":
         """Create an experiment (status `running`) and return a client logging to it."""
         name, hp_list, tag_list = check_experiment_fields(name, hyperparams, tags, description)
@@ -118,7 +135,8 @@ class Tora:
         if tag_list:
             body["tags"] = tag_list
         data = _call(base_url, key, "POST", "/experiments", body, setup_timeout, "create the experiment")
-        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir)
+        heartbeat_options = {"heartbeat": heartbeat, "heartbeat_interval": heartbeat_interval}
+        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, heartbeat_options)
 
     @classmethod
     def load_experiment(
@@ -131,6 +149,8 @@ class Tora:
         setup_timeout: Optional[float] = None,
         retry_timeout: Optional[float] = None,
         spool_dir: Optional[str] = None,
+        heartbeat: Optional[bool] = None,
+        heartbeat_interval: Optional[float] = None,
     ) -> "Tora":
         """Resume logging to an existing experiment. Its status is left as it is (a finished run
         you add a late result to stays finished until this client shuts down, which sets it
@@ -142,10 +162,13 @@ class Tora:
         data = _call(
             base_url, key, "GET", "/experiments/%s" % experiment_id.strip(), None, setup_timeout, "load the experiment"
         )
-        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir)
+        heartbeat_options = {"heartbeat": heartbeat, "heartbeat_interval": heartbeat_interval}
+        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, heartbeat_options)
 
     @classmethod
-    def _from_data(cls, data: Any, base_url: str, key: str, max_buffer_len: int, retry_timeout, spool_dir) -> "Tora":
+    def _from_data(
+        cls, data: Any, base_url: str, key: str, max_buffer_len: int, retry_timeout, spool_dir, heartbeat_options
+    ) -> "Tora":
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise ToraAPIError("Unexpected response from %s: no experiment id" % base_url)
         hyperparams = {}
@@ -165,6 +188,7 @@ class Tora:
             status=data.get("status"),
             retry_timeout=retry_timeout,
             spool_dir=spool_dir,
+            **heartbeat_options,
         )
 
     # -- logging (the hot path: validation + a deque append) -----------------------------------
@@ -228,6 +252,8 @@ class Tora:
                 return
             self._closed = True
         _unregister(self)
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         wait = _config.exit_timeout() if timeout is None else max(0.0, float(timeout))
         sender = self._sender
         sender.close(wait)
@@ -303,6 +329,11 @@ class Tora:
     @max_buffer_len.setter
     def max_buffer_len(self, value: int) -> None:
         self._max_buffer_len = max(1, int(value))
+
+    @property
+    def heartbeats(self) -> int:
+        """Heartbeats the server acknowledged so far (0 when they are off or the run was busy)."""
+        return self._heartbeat.beats if self._heartbeat is not None else 0
 
     @property
     def stats(self) -> Dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
 from typing import Deque, List, Optional, Set, Tuple
 
 from . import _http, _spool
@@ -62,6 +63,8 @@ class Sender:
         self.dropped = 0
         self.spilled = 0
         self.spool_file: Optional[str] = None
+        # When a batch last got through (time.monotonic()): a sign of life the heartbeat counts.
+        self.last_success = time.monotonic()
         self._path = "/experiments/%s/logs/batch" % experiment_id
         self._wake = threading.Event()
         self._abort = threading.Event()  # the exit deadline passed: stop retrying, spill
@@ -187,6 +190,7 @@ class Sender:
     def _deliver(self, batch: List[str], depth: int = 0) -> None:
         resp, error = _http.with_retries(lambda: self._post(batch), self.retry_timeout, sleep=self._abort.wait)
         if resp is not None and 200 <= resp.status < 300:
+            self.last_success = time.monotonic()
             self.sent += len(batch)
             data = resp.json()
             if isinstance(data, dict) and isinstance(data.get("data"), dict):

@@ -30,6 +30,8 @@ def setup(
     setup_timeout: Optional[float] = None,
     retry_timeout: Optional[float] = None,
     spool_dir: Optional[str] = None,
+    heartbeat: Optional[bool] = None,
+    heartbeat_interval: Optional[float] = None,
 ) -> str:
     """Create an experiment, print its URL and return its id. At interpreter exit the run is
     flushed and marked `finished` (or `failed` after an uncaught exception)."""
@@ -49,6 +51,8 @@ def setup(
             setup_timeout=setup_timeout,
             retry_timeout=retry_timeout,
             spool_dir=spool_dir,
+            heartbeat=heartbeat,
+            heartbeat_interval=heartbeat_interval,
         )
         _client = client
     logger.info("Tora experiment created: %s", client.url)

@@ -6,9 +6,12 @@ import { Http, isRetryable, unreachableReason, unwrap, withRetries } from './htt
 /** A failure the CLI reports as `tora: <message>` and exits with `code`. */
 export class CliError extends Error {
 	readonly code: number;
-	constructor(message: string, code = 1) {
+	/** A 400's per-field messages (`{filter: ["col 7: ..."]}`), when the server sent them. */
+	readonly fields: Record<string, string[]> | undefined;
+	constructor(message: string, code = 1, fields?: Record<string, string[]>) {
 		super(message);
 		this.code = code;
+		this.fields = fields;
 	}
 }
 
@@ -60,6 +63,13 @@ export class Api {
 				);
 			if (error.status === 404 && notFound)
 				return new CliError(`${notFound} (or not visible with this API key)`);
+			if (error.status === 400 && error.fields) {
+				// The fields say what was wrong ("filter: col 7: ..."); the message alone does not.
+				const details = Object.entries(error.fields).flatMap(([field, messages]) =>
+					messages.map((message) => `\n  ${field}: ${message}`)
+				);
+				return new CliError(error.message + details.join(''), 1, error.fields);
+			}
 			return new CliError(error.message);
 		}
 		if (error instanceof ToraConnectionError || error instanceof ToraConfigError)

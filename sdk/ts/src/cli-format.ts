@@ -79,3 +79,20 @@ export function formatBytes(bytes: number): string {
 	if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
 	return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/**
+ * A CSV text cell (RFC 4180) made inert for spreadsheets, as the server's exports are: a cell that
+ * Excel, LibreOffice or Sheets would evaluate as a formula (starting with `=`, `+`, `-`, `@`, a tab
+ * or a carriage return) gets a leading `'` and quotes; one holding `"`, `,` or a line break is
+ * quoted.
+ */
+export function csvText(text: string): string {
+	if (/^[=+\-@\t\r]/.test(text)) return `"'${text.replaceAll('"', '""')}"`;
+	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A CSV cell for a value: numbers and booleans as they are, text made inert, nothing as empty. */
+export function csvCell(value: string | number | boolean | null | undefined): string {
+	if (value === null || value === undefined) return '';
+	return typeof value === 'string' ? csvText(value) : String(value);
+}

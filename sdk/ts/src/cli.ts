@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Api, CliError } from './cli-api.js';
 import { exportCsv } from './cli-export.js';
+import { listCsv, listRuns, listTable, resolveExperiment, splitColumns } from './cli-list.js';
 import { formatNumber, printable, shortDate, table, terminalJson } from './cli-format.js';
 import { login, logout } from './cli-login.js';
 import { ToraError } from './errors.js';
@@ -12,7 +13,7 @@ import { USER_AGENT } from './http.js';
 import { sync } from './sync.js';
 import { uuid7 } from './uuid7.js';
 import { checkName, checkStep, checkValue } from './validation.js';
-import type { WireBatchResult, WireExperimentDetail, WireExperimentPage, WireWorkspace } from './wire.js';
+import type { WireBatchResult, WireExperimentDetail, WireWorkspace } from './wire.js';
 
 const VERSION = USER_AGENT.split('/')[1];
 
@@ -24,8 +25,10 @@ Commands:
   login [--base-url URL] [--api-key KEY]   store an API key for a server (~/.tora/config.json, mode 0600)
   logout                                   remove the stored key
   workspaces [--json]                      list your workspaces
-  experiments list [--workspace ID] [--status S] [--search TEXT] [--limit N] [--json]
-  experiments show <id> [--json]           an experiment: hyperparameters, metric summaries, results
+  experiments list [--workspace ID] [--filter QUERY] [--sort KEY] [--order asc|desc]
+                   [--columns KEY,...] [--limit N] [--json|--csv]
+                                           list runs (every workspace you can see by default)
+  experiments show <id|name> [--json]      an experiment: hyperparameters, metric summaries, results
   log <experiment> name=value [...] [--step N] [--result]
                                            log metric points (or final results) from the shell
   export <experiment> [--format long|wide] [--output FILE]
@@ -60,13 +63,6 @@ function positiveInteger(raw: unknown, option: string): number | undefined {
 	return value;
 }
 
-async function defaultWorkspace(api: Api): Promise<string> {
-	const workspaces = await api.call<WireWorkspace[]>('GET', '/workspaces');
-	const chosen = workspaces.length === 1 ? workspaces[0] : workspaces.find((w) => w.personal);
-	if (!chosen) throw new CliError('no default workspace: pass --workspace ID (see `tora workspaces`)');
-	return chosen.id;
-}
-
 const commands: Record<string, Command> = {
 	login: {
 		usage:
@@ -99,62 +95,61 @@ const commands: Record<string, Command> = {
 		}
 	},
 	'experiments list': {
-		usage:
-			'tora experiments list [--workspace ID] [--status running|finished|failed] [--search TEXT] [--tag TAG]... [--limit N] [--json]\n\nWithout --workspace: your personal workspace (or the one a scoped key belongs to). --limit defaults to 50.',
+		usage: `tora experiments list [--workspace ID] [--filter QUERY] [--sort KEY] [--order asc|desc] [--columns KEY,...] [--limit N] [--json|--csv]
+
+Without --workspace: every workspace you can see (a scoped key: its own), merged in one order,
+with a WORKSPACE column when there are several. --limit is the total (default 50); pages are read
+by cursor. Keys are the run query language's: name, created, status, hp.lr, result.acc,
+metric.loss.min, metric."val/loss".last ... (see the README, "The run query language").
+  --filter QUERY    e.g. 'hp.lr < 0.01 and metric.loss.min < 0.3 and status != crashed'
+  --sort KEY        default: created (newest first); --order flips it
+  --columns KEYS    adds a column per key (comma-separated) with each run's value
+  --status S, --search TEXT, --tag TAG (repeatable) narrow the list as before
+  --csv             CSV on stdout, text cells made safe for spreadsheets`,
 		options: {
 			workspace: { type: 'string' },
+			filter: { type: 'string' },
+			sort: { type: 'string' },
+			order: { type: 'string' },
+			columns: { type: 'string', multiple: true },
 			status: { type: 'string' },
 			search: { type: 'string' },
 			tag: { type: 'string', multiple: true },
 			limit: { type: 'string' },
-			json
+			json,
+			csv: json
 		},
 		async run(values) {
-			const api = Api.fromEnvironment();
+			if (values.json && values.csv) usage('pick one of --json and --csv');
+			const order = values.order as string | undefined;
+			if (order !== undefined && order !== 'asc' && order !== 'desc')
+				usage(`--order must be asc or desc, got ${JSON.stringify(order)}`);
 			const limit = positiveInteger(values.limit, 'limit') ?? 50;
-			const workspace = (values.workspace as string | undefined) ?? (await defaultWorkspace(api));
-			const items: WireExperimentDetail[] = [];
-			let cursor: string | null = null;
-			do {
-				const query = new URLSearchParams({
-					limit: String(Math.min(200, Math.max(1, limit - items.length)))
-				});
-				if (cursor) query.set('cursor', cursor);
-				if (values.status) query.set('status', values.status as string);
-				if (values.search) query.set('q', values.search as string);
-				for (const tag of (values.tag as string[] | undefined) ?? []) query.append('tag', tag);
-				const page: WireExperimentPage = await api.call(
-					'GET',
-					`/workspaces/${encodeURIComponent(workspace)}/experiments?${query}`,
-					undefined,
-					`workspace ${workspace} not found`
-				);
-				items.push(...page.items);
-				cursor = page.next_cursor;
-			} while (cursor && items.length < limit);
-			const shown = items.slice(0, limit);
-			if (values.json) return print(shown);
-			if (shown.length === 0) return console.log('No experiments.');
-			console.log(
-				table(
-					['ID', 'STATUS', 'CREATED', 'METRICS', 'NAME'],
-					shown.map((e) => [
-						e.id,
-						e.status ?? '',
-						shortDate(e.created_at),
-						String(e.metric_count ?? e.metrics.length),
-						e.name
-					])
-				)
-			);
+			const listing = await listRuns(Api.fromEnvironment(), {
+				workspace: values.workspace as string | undefined,
+				filter: values.filter as string | undefined,
+				sort: values.sort as string | undefined,
+				order,
+				columns: ((values.columns as string[] | undefined) ?? []).flatMap(splitColumns),
+				status: values.status as string | undefined,
+				search: values.search as string | undefined,
+				tags: (values.tag as string[] | undefined) ?? [],
+				limit
+			});
+			if (values.json) return print(listing.runs.map(({ run }) => run));
+			if (values.csv) return void process.stdout.write(listCsv(listing));
+			if (listing.runs.length === 0) return console.log('No experiments.');
+			console.log(listTable(listing));
 		}
 	},
 	'experiments show': {
-		usage: 'tora experiments show <id> [--json]',
+		usage:
+			'tora experiments show <id|name> [--json]\n\nA name is looked up in every workspace you can see; when several runs have it, they are listed to pick one by id.',
 		options: { json },
-		async run(values, [id]) {
-			if (!id) usage('which experiment? tora experiments show <id>');
+		async run(values, [idOrName]) {
+			if (!idOrName) usage('which experiment? tora experiments show <id|name>');
 			const api = Api.fromEnvironment();
+			const id = await resolveExperiment(api, idOrName);
 			const e = await api.call<WireExperimentDetail>(
 				'GET',
 				`/experiments/${encodeURIComponent(id)}`,

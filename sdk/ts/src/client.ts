@@ -10,6 +10,7 @@
 import * as config from './config.js';
 import { ToraApiError, ToraConfigError, ToraConnectionError, ToraError } from './errors.js';
 import * as exit from './exit.js';
+import { Heartbeat, heartbeatEnabled, heartbeatIntervalMs } from './heartbeat.js';
 import {
 	describe,
 	errorMessage,
@@ -55,6 +56,14 @@ export interface ClientOptions {
 	 * exception or SIGINT/SIGTERM. Default: true.
 	 */
 	exitHooks?: boolean;
+	/**
+	 * While the run is open and nothing reached the server for the heartbeat interval, tell it the
+	 * run is alive (so a quiet phase does not show as `crashed`). Default: true, unless
+	 * TORA_HEARTBEAT=0.
+	 */
+	heartbeat?: boolean;
+	/** Default: TORA_HEARTBEAT_INTERVAL s, else 30 s; at least 5 s. */
+	heartbeatIntervalMs?: number;
 	/** Where background problems are reported (each once). Default: console.warn. */
 	onWarning?: (message: string) => void;
 	/** For tests and unusual runtimes. */
@@ -78,6 +87,8 @@ interface Resolved {
 	exitTimeoutMs: number;
 	spoolDir: string;
 	exitHooks: boolean;
+	/** null: no heartbeat. */
+	heartbeatIntervalMs: number | null;
 	warn: (message: string) => void;
 }
 
@@ -95,6 +106,9 @@ function resolve(options: ClientOptions): Resolved {
 		exitTimeoutMs: config.durationMs(options.exitTimeoutMs, 'TORA_EXIT_TIMEOUT', 10_000),
 		spoolDir: config.spoolDir(options.spoolDir),
 		exitHooks: options.exitHooks ?? true,
+		heartbeatIntervalMs: heartbeatEnabled(options.heartbeat)
+			? heartbeatIntervalMs(options.heartbeatIntervalMs)
+			: null,
 		warn: options.onWarning ?? ((message) => console.warn(message))
 	};
 }
@@ -152,6 +166,7 @@ export class Tora {
 	private readonly sender: Sender;
 	private finishing: Promise<FinishSummary> | null = null;
 	private readonly exitClient: exit.ExitClient;
+	private readonly heartbeat: Heartbeat | null;
 
 	private constructor(experiment: WireExperiment, settings: Resolved) {
 		this.experiment = experiment;
@@ -168,6 +183,10 @@ export class Tora {
 			abandon: (status) => this.abandon(status)
 		};
 		if (settings.exitHooks) exit.register(this.exitClient);
+		this.heartbeat =
+			settings.heartbeatIntervalMs === null
+				? null
+				: new Heartbeat(settings.http, experiment.id, settings.heartbeatIntervalMs);
 	}
 
 	/** Create an experiment (status `running`) and return a client logging to it. */
@@ -194,6 +213,11 @@ export class Tora {
 
 	get url(): string {
 		return this.experiment.url;
+	}
+
+	/** Heartbeats the server acknowledged so far (0 when they are off or the run was busy). */
+	get heartbeats(): number {
+		return this.heartbeat?.beats ?? 0;
 	}
 
 	get stats(): SenderStats {
@@ -237,6 +261,7 @@ export class Tora {
 	 */
 	finish(status: ExperimentStatus = 'finished'): Promise<FinishSummary> {
 		this.finishing ??= (async () => {
+			this.heartbeat?.stop();
 			try {
 				await this.sender.close(this.settings.exitTimeoutMs);
 				const statusSet = await this.setStatus(status);
@@ -278,6 +303,7 @@ export class Tora {
 
 	/** The process is exiting without a chance to finish: spool what is left, synchronously. */
 	private abandon(status: ExperimentStatus): void {
+		this.heartbeat?.stop();
 		exit.unregister(this.exitClient);
 		const { spoolDir, http, warn } = this.settings;
 		this.sender.spillNow();

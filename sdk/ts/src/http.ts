@@ -25,6 +25,8 @@ export interface HttpOptions {
 export class Http {
 	readonly baseUrl: string;
 	readonly apiKey: string | null;
+	/** When a request last got a 2xx answer (ms since the epoch; 0: never): a sign of life. */
+	lastSuccessAt = 0;
 	private readonly fetchImpl: FetchLike;
 	private readonly timeoutMs: number;
 
@@ -54,7 +56,9 @@ export class Http {
 			redirect: 'error',
 			signal: signal ? AbortSignal.any([signal, timeout]) : timeout
 		});
-		return { status: response.status, headers: response.headers, text: await response.text() };
+		const text = await response.text();
+		if (response.ok) this.lastSuccessAt = Date.now();
+		return { status: response.status, headers: response.headers, text };
 	}
 
 	/**

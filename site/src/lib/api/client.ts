@@ -2,6 +2,7 @@ import { apiKeysApi } from './api-keys';
 import { createCaller, type Credentials } from './caller';
 import { experimentsApi, exportsApi, metricsApi } from './experiments';
 import type { Fetch } from './transport';
+import { keysApi, viewsApi } from './views';
 import { invitationsApi, membersApi, workspacesApi } from './workspaces';
 
 /**
@@ -19,7 +20,9 @@ export function createApiClient({ fetch, credentials }: { fetch: Fetch; credenti
 		apiKeys: apiKeysApi(call),
 		experiments: experimentsApi(call),
 		metrics: metricsApi(call),
-		exports: exportsApi(call)
+		exports: exportsApi(call),
+		views: viewsApi(call),
+		keys: keysApi(call)
 	};
 }
 

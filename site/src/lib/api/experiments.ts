@@ -11,14 +11,22 @@ import type {
 	UpdateExperimentBody
 } from '$contracts/experiments';
 import type { ExportQuery, SeriesRead } from '$contracts/logs';
+import type { BulkBody, BulkResult } from '$contracts/views';
 import type { Caller } from './caller';
 import { apiPath } from './transport';
 
 /** One page of a workspace's experiments, as `GET /api/workspaces/:id/experiments` takes it. */
 export interface ExperimentListRequest {
 	limit: number;
-	sort: ExperimentSort;
+	/** Any key of the run query language (`created`, `hp.lr`, `metric."val/loss".min`, ...). */
+	sort: ExperimentSort | (string & {});
 	order: SortOrder;
+	/** A query in the run query language; empty: none. */
+	filter?: string;
+	/** Keys of the columns shown: the server adds the summaries their metrics need. */
+	columns?: string[];
+	/** Ask for `total`, the number of runs that match (costs a count). */
+	count?: boolean;
 	q?: string;
 	tags?: string[];
 	status?: ExperimentStatus;
@@ -35,10 +43,14 @@ export function experimentListQuery(request: ExperimentListRequest): URLSearchPa
 		sort: request.sort,
 		order: request.order
 	});
+	if (request.filter?.trim()) params.set('filter', request.filter);
 	if (request.q) params.set('q', request.q);
 	for (const tag of request.tags ?? []) params.append('tag', tag);
 	if (request.status) params.set('status', request.status);
 	if (request.metrics?.length) params.set('metrics', request.metrics.join(','));
+	// Repeated rather than comma-joined: a quoted key may hold a comma.
+	for (const column of request.columns ?? []) params.append('columns', column);
+	if (request.count) params.set('count', 'true');
 	if (request.cursor) params.set('cursor', request.cursor);
 	return params;
 }
@@ -46,9 +58,13 @@ export function experimentListQuery(request: ExperimentListRequest): URLSearchPa
 export function experimentsApi(call: Caller) {
 	return {
 		list: (workspaceId: string, request: ExperimentListRequest) =>
-			call.json<ExperimentPage>('GET', apiPath('workspaces', workspaceId, 'experiments'), {
-				query: experimentListQuery(request)
-			}),
+			call.json<ExperimentPage & { total?: number }>(
+				'GET',
+				apiPath('workspaces', workspaceId, 'experiments'),
+				{
+					query: experimentListQuery(request)
+				}
+			),
 		get: (id: string) => call.json<Experiment>('GET', apiPath('experiments', id)),
 		create: (body: z.input<typeof CreateExperimentBody>) =>
 			call.json<Experiment>('POST', apiPath('experiments'), { body }),
@@ -59,7 +75,10 @@ export function experimentsApi(call: Caller) {
 		batch: (body: z.input<typeof ExperimentBatchBody>) =>
 			call.json<Experiment[]>('POST', apiPath('experiments', 'batch'), { body }),
 		references: (id: string) =>
-			call.json<ExperimentReferences>('GET', apiPath('experiments', id, 'references'))
+			call.json<ExperimentReferences>('GET', apiPath('experiments', id, 'references')),
+		/** Adds or removes tags on, or deletes, runs by `ids` or by `filter` (all or nothing). */
+		bulk: (workspaceId: string, body: z.input<typeof BulkBody>) =>
+			call.json<BulkResult>('POST', apiPath('workspaces', workspaceId, 'experiments', 'bulk'), { body })
 	};
 }
 

@@ -3,10 +3,17 @@ import type { Experiment } from '$contracts/experiments';
 import {
 	availableColumns,
 	cellText,
+	columnKey,
+	columnVaries,
+	formatDuration,
 	loadColumns,
+	loadWidths,
 	metricColumnNames,
 	parseColumn,
-	saveColumns
+	saveColumns,
+	saveWidths,
+	splitKeyList,
+	withAggregate
 } from './columns';
 import { numericHyperparamKeys, parseFieldKey } from './dimensions';
 import { sharedMetricNames } from './shared-metrics';
@@ -54,6 +61,7 @@ describe('columns', () => {
 
 	it('offers every key, result and metric once, sorted', () => {
 		expect(availableColumns([a, b], ['val/loss', 'loss', 'loss'])).toEqual({
+			field: ['updated', 'duration', 'creator', 'description'],
 			hp: ['amp', 'lr'],
 			result: ['acc'],
 			metric: ['loss', 'val/loss']
@@ -65,10 +73,70 @@ describe('columns', () => {
 		expect(metricColumnNames(columns)).toEqual(['loss', '__proto__']);
 	});
 
-	it('parses ids whose names contain colons', () => {
-		expect(parseColumn('hp:a:b')).toEqual({ id: 'hp:a:b', kind: 'hp', name: 'a:b' });
+	it('reads the ids older links carry as keys, names with colons included', () => {
+		expect(parseColumn('hp:a:b')).toEqual({ id: 'hp."a:b"', key: { kind: 'hp', name: 'a:b' } });
+		expect(parseColumn('metric:loss')?.id).toBe('metric.loss.last');
 		expect(parseColumn('bogus:x')).toBeUndefined();
 		expect(parseColumn('hp:')).toBeUndefined();
+	});
+
+	it('builds column keys as the query language writes them', () => {
+		expect(columnKey('hp', 'lr')).toBe('hp.lr');
+		expect(columnKey('hp', 'batch size')).toBe('hp."batch size"');
+		expect(columnKey('metric', 'val/loss', 'min')).toBe('metric.val/loss.min');
+		expect(columnKey('metric', 'acc.max')).toBe('metric."acc.max".last');
+		expect(columnKey('result', 'acc')).toBe('result.acc');
+		expect(parseColumn('metric."acc.max".last')?.key).toEqual({
+			kind: 'metric',
+			name: 'acc.max',
+			aggregate: 'last'
+		});
+		// Always-shown fields and tags are not optional columns.
+		expect(parseColumn('duration')?.id).toBe('duration');
+		expect(parseColumn('name')).toBeUndefined();
+		expect(parseColumn('tag')).toBeUndefined();
+		expect(parseColumn('hp.')).toBeUndefined();
+	});
+
+	it('switches a metric column between aggregates', () => {
+		const column = parseColumn('metric.loss.last')!;
+		expect(withAggregate(column, 'min').id).toBe('metric.loss.min');
+		expect(
+			cellText(experiment({ metrics: [{ ...metric('loss', 0.5), min: 0.25 }] }), withAggregate(column, 'min'))
+		).toBe('0.25');
+		expect(withAggregate(parseColumn('hp.lr')!, 'min').id).toBe('hp.lr');
+	});
+
+	it('splits key lists, leaving commas inside quoted names', () => {
+		expect(splitKeyList('hp.lr, metric."a,b".min,,result.acc')).toEqual([
+			'hp.lr',
+			'metric."a,b".min',
+			'result.acc'
+		]);
+	});
+
+	it('shows runtimes from creation to the last sign of life', () => {
+		const run = experiment({ created_at: '2026-01-01T00:00:00Z', last_seen_at: '2026-01-01T01:12:30Z' });
+		expect(cellText(run, parseColumn('duration')!)).toBe('1h 12m');
+		expect(formatDuration(0)).toBe('0s');
+		expect(formatDuration(42)).toBe('42s');
+		expect(formatDuration(3600)).toBe('1h');
+		expect(formatDuration(90061)).toBe('1d 1h');
+	});
+
+	it('names creators by email when known', () => {
+		const run = experiment({ created_by: 'u1' });
+		expect(cellText(run, parseColumn('creator')!, { creators: new Map([['u1', 'ada@example.test']]) })).toBe(
+			'ada@example.test'
+		);
+		expect(cellText(run, parseColumn('creator')!)).toBe('—');
+	});
+
+	it('tells which columns vary over the loaded rows', () => {
+		const lr = parseColumn('hp.lr')!;
+		const same = [a, experiment({ hyperparams: [{ key: 'lr', value: 0.001 }] })];
+		expect(columnVaries(same, lr)).toBe(false);
+		expect(columnVaries([a, b], lr)).toBe(true);
 	});
 
 	it('renders cells, with a dash where there is nothing', () => {
@@ -87,13 +155,26 @@ describe('columns', () => {
 			setItem: (k: string, v: string) => void data.set(k, v)
 		};
 		expect(loadColumns(storage, 'w1')).toBeUndefined();
-		saveColumns(storage, 'w1', ['hp:lr', 'result:acc']);
-		expect(loadColumns(storage, 'w1')).toEqual(['hp:lr', 'result:acc']);
+		saveColumns(storage, 'w1', ['hp.lr', 'result.acc']);
+		expect(loadColumns(storage, 'w1')).toEqual(['hp.lr', 'result.acc']);
 		expect(loadColumns(storage, 'w2')).toBeUndefined();
 		data.set('tora.columns.w2', '{"not":"a list"');
 		expect(loadColumns(storage, 'w2')).toBeUndefined();
 		data.set('tora.columns.w2', '["hp:x", 3, "nope"]');
-		expect(loadColumns(storage, 'w2')).toEqual(['hp:x']);
+		expect(loadColumns(storage, 'w2')).toEqual(['hp.x']);
+	});
+
+	it('remembers column widths per workspace, within bounds', () => {
+		const data = new Map<string, string>();
+		const storage = {
+			getItem: (k: string) => data.get(k) ?? null,
+			setItem: (k: string, v: string) => void data.set(k, v)
+		};
+		expect(loadWidths(storage, 'w1')).toEqual({});
+		saveWidths(storage, 'w1', { name: 400, 'hp.lr': 10, huge: 5000 });
+		expect(loadWidths(storage, 'w1')).toEqual({ name: 400, 'hp.lr': 64, huge: 800 });
+		data.set('tora.widths.w1', '[1]');
+		expect(loadWidths(storage, 'w1')).toEqual({});
 	});
 });
 

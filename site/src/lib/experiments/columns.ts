@@ -1,100 +1,294 @@
 import type { Experiment } from '$contracts/experiments';
+import { formatKey, METRIC_AGGREGATES, type Key, type MetricAggregate } from '$contracts/query/ast';
+import { parseKey } from '$contracts/query/parse';
 import { formatNumber, formatValue } from './hyperparams';
 
 /**
- * An optional dashboard column: `hp:<key>` (a hyperparameter), `result:<name>` or
- * `metric:<name>` (that series' last value).
+ * An optional dashboard column. Its id is its key in the run query language (`hp.lr`,
+ * `result.acc`, `metric."val/loss".min`, `duration`), so the same text sorts the list, names the
+ * column in the URL and tells the API which metric summaries to send.
  */
-export type ColumnKind = 'hp' | 'result' | 'metric';
+export type ColumnKind = 'field' | 'hp' | 'result' | 'metric';
 export interface Column {
 	id: string;
-	kind: ColumnKind;
-	name: string;
+	key: Key;
 }
 
-const KINDS: readonly ColumnKind[] = ['hp', 'result', 'metric'];
-export const MAX_COLUMNS = 30;
+/** Run fields offered as optional columns (name, status, tags and created are always shown). */
+export const RUN_COLUMNS = ['updated', 'duration', 'creator', 'description'] as const;
+export type RunColumn = (typeof RUN_COLUMNS)[number];
+/** The aggregates a metric column can switch between in its header. */
+export const COLUMN_AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
+/** Shown when neither the URL nor this browser has a choice yet. */
+export const DEFAULT_COLUMNS: readonly string[] = ['duration', 'updated'];
+/** The API's bound on column keys per list. */
+export const MAX_COLUMNS = 100;
 
-export function columnId(kind: ColumnKind, name: string): string {
-	return `${kind}:${name}`;
+const LEGACY_KINDS = ['hp', 'result', 'metric'] as const;
+
+/**
+ * A column from its key; also reads the ids older links and browsers kept (`hp:lr`,
+ * `metric:loss` = its last value). Undefined for anything else.
+ */
+export function parseColumn(text: string): Column | undefined {
+	const legacy = legacyKey(text);
+	let key: Key;
+	try {
+		key = legacy ?? parseKey(text);
+	} catch {
+		return undefined;
+	}
+	if (key.kind === 'field' && !RUN_COLUMNS.some((field) => field === key.field)) return undefined;
+	return { id: formatKey(key), key };
 }
 
-export function parseColumn(id: string): Column | undefined {
-	const colon = id.indexOf(':');
-	const kind = KINDS.find((k) => k === id.slice(0, colon));
-	const name = id.slice(colon + 1);
-	return kind && name ? { id, kind, name } : undefined;
+function legacyKey(text: string): Key | undefined {
+	const colon = text.indexOf(':');
+	if (colon === -1) return undefined;
+	const kind = LEGACY_KINDS.find((k) => k === text.slice(0, colon));
+	const name = text.slice(colon + 1);
+	if (!kind || !name) return undefined;
+	return kind === 'metric' ? { kind, name, aggregate: 'last' } : { kind, name };
 }
+
+/** The key text of a column of this kind and name. */
+export function columnKey(
+	kind: Exclude<ColumnKind, 'field'>,
+	name: string,
+	aggregate: MetricAggregate = 'last'
+): string {
+	return formatKey(kind === 'metric' ? { kind, name, aggregate } : { kind, name });
+}
+
+/** The same metric column showing another aggregate (other columns are returned as they are). */
+export function withAggregate(column: Column, aggregate: MetricAggregate): Column {
+	if (column.key.kind !== 'metric') return column;
+	const key: Key = { ...column.key, aggregate };
+	return { id: formatKey(key), key };
+}
+
+const FIELD_LABELS: Record<RunColumn, string> = {
+	updated: 'Updated',
+	duration: 'Runtime',
+	creator: 'Creator',
+	description: 'Description'
+};
 
 export function columnLabel(column: Column): string {
-	return column.kind === 'metric' ? `${column.name} (last)` : column.name;
+	const { key } = column;
+	switch (key.kind) {
+		case 'field':
+			return FIELD_LABELS[key.field as RunColumn] ?? key.field;
+		case 'hp':
+		case 'result':
+			return key.name;
+		case 'metric':
+			return `${key.name} (${key.aggregate})`;
+	}
+}
+
+/** Number-like columns are right-aligned. */
+export function isNumeric(column: Column): boolean {
+	return column.key.kind === 'metric' || column.key.kind === 'result' || column.id === 'duration';
 }
 
 export interface ColumnChoices {
+	field: string[];
 	hp: string[];
 	result: string[];
 	metric: string[];
 }
 
+/** Names a workspace's runs use (`api.keys.list`), when known. */
+export interface KnownKeys {
+	hyperparams: string[];
+	metrics: string[];
+	results: string[];
+}
+
 /**
- * Every column the loaded experiments could fill, each group sorted by name. Rows carry only the
- * summaries asked for, so metric names come from the list pages' `metric_names`.
+ * Every column there is to offer, each group sorted by name: the workspace's keys when known,
+ * plus what the loaded rows carry (rows carry only the summaries asked for, so metric names also
+ * come from the list pages' `metric_names`).
  */
-export function availableColumns(experiments: Experiment[], metricNames: Iterable<string>): ColumnChoices {
-	const hp = new Set<string>();
-	const result = new Set<string>();
-	const metric = new Set<string>(metricNames);
+export function availableColumns(
+	experiments: Experiment[],
+	metricNames: Iterable<string>,
+	known?: KnownKeys
+): ColumnChoices {
+	const hp = new Set<string>(known?.hyperparams);
+	const result = new Set<string>(known?.results);
+	const metric = new Set<string>([...metricNames, ...(known?.metrics ?? [])]);
 	for (const experiment of experiments) {
 		for (const { key } of experiment.hyperparams) hp.add(key);
 		for (const { name } of experiment.results) result.add(name);
 	}
 	const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
-	return { hp: sorted(hp), result: sorted(result), metric: sorted(metric) };
+	return { field: [...RUN_COLUMNS], hp: sorted(hp), result: sorted(result), metric: sorted(metric) };
 }
 
-export function cellText(experiment: Experiment, column: Column): string {
-	switch (column.kind) {
+/** What a cell needs besides its row: the time runtimes of running runs are counted to, creators' emails. */
+export interface CellContext {
+	now?: number;
+	creators?: ReadonlyMap<string, string>;
+}
+
+/** A run's runtime in seconds: from creation to the last sign of life. */
+export function runtimeSeconds(experiment: Pick<Experiment, 'created_at' | 'last_seen_at'>): number {
+	const ms = Date.parse(experiment.last_seen_at) - Date.parse(experiment.created_at);
+	return Number.isFinite(ms) ? Math.max(0, ms / 1000) : 0;
+}
+
+/** `42s`, `12m 5s`, `1h 12m`, `3d 4h`: the two largest units. */
+export function formatDuration(seconds: number): string {
+	const s = Math.floor(seconds);
+	const units: [string, number][] = [
+		['d', Math.floor(s / 86400)],
+		['h', Math.floor((s % 86400) / 3600)],
+		['m', Math.floor((s % 3600) / 60)],
+		['s', s % 60]
+	];
+	const first = units.findIndex(([, n]) => n > 0);
+	if (first === -1) return '0s';
+	return units
+		.slice(first, first + 2)
+		.filter(([, n], i) => i === 0 || n > 0)
+		.map(([unit, n]) => `${n}${unit}`)
+		.join(' ');
+}
+
+export function cellText(experiment: Experiment, column: Column, context: CellContext = {}): string {
+	const { key } = column;
+	switch (key.kind) {
+		case 'field':
+			switch (key.field) {
+				case 'updated':
+					return formatShortDate(experiment.updated_at);
+				case 'duration':
+					return formatDuration(runtimeSeconds(experiment));
+				case 'creator':
+					return experiment.created_by ? (context.creators?.get(experiment.created_by) ?? '—') : '—';
+				case 'description':
+					return experiment.description || '—';
+				default:
+					return '—';
+			}
 		case 'hp':
-			return formatValue(experiment.hyperparams.find((h) => h.key === column.name)?.value);
+			return formatValue(experiment.hyperparams.find((h) => h.key === key.name)?.value);
 		case 'result': {
-			const result = experiment.results.find((r) => r.name === column.name);
+			const result = experiment.results.find((r) => r.name === key.name);
 			return result ? formatNumber(result.value) : '—';
 		}
 		case 'metric': {
-			const last = experiment.metrics.find((m) => m.name === column.name)?.last;
-			return last === undefined || last === null ? '—' : formatNumber(last);
+			const value = experiment.metrics.find((m) => m.name === key.name)?.[key.aggregate];
+			return value === undefined || value === null ? '—' : formatNumber(value);
 		}
 	}
 }
 
+function formatShortDate(iso: string): string {
+	const date = new Date(iso);
+	return Number.isNaN(date.getTime())
+		? '—'
+		: date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** True when the loaded rows do not all show the same text in this column. */
+export function columnVaries(experiments: Experiment[], column: Column, context: CellContext = {}): boolean {
+	const first = experiments[0] && cellText(experiments[0], column, context);
+	return experiments.some((experiment) => cellText(experiment, column, context) !== first);
+}
+
+/** The metric names of metric columns. */
+export function metricColumnNames(columns: Column[]): string[] {
+	return [...new Set(columns.flatMap((column) => (column.key.kind === 'metric' ? [column.key.name] : [])))];
+}
+
+export function isAggregate(value: string): value is MetricAggregate {
+	return METRIC_AGGREGATES.some((aggregate) => aggregate === value);
+}
+
+/** `a,b` → ["a", "b"], leaving commas inside quoted names alone (`metric."a,b".min`). */
+export function splitKeyList(list: string): string[] {
+	const keys: string[] = [];
+	let current = '';
+	let quote: string | undefined;
+	for (let i = 0; i < list.length; i++) {
+		const c = list[i];
+		if (quote) {
+			if (c === '\\') current += c + (list[++i] ?? '');
+			else {
+				if (c === quote) quote = undefined;
+				current += c;
+			}
+			continue;
+		}
+		if (c === ',') {
+			if (current.trim()) keys.push(current.trim());
+			current = '';
+			continue;
+		}
+		if (c === '"' || c === "'") quote = c;
+		current += c;
+	}
+	if (current.trim()) keys.push(current.trim());
+	return keys;
+}
+
+/** Column ids, each read once (legacy ids become keys), unknown ones dropped. */
+export function normalizeColumns(ids: string[]): string[] {
+	return [
+		...new Set(ids.map((id) => parseColumn(id)?.id).filter((id): id is string => id !== undefined))
+	].slice(0, MAX_COLUMNS);
+}
+
 type StorageLike = Pick<Storage, 'getItem' | 'setItem'>;
 
-function storageKey(workspaceId: string): string {
-	return `tora.columns.${workspaceId}`;
-}
-
-/** The metric names of metric columns: the summaries a list must ask for. */
-export function metricColumnNames(columns: Column[]): string[] {
-	return columns.filter((column) => column.kind === 'metric').map((column) => column.name);
-}
-
-/** The columns last chosen in this workspace on this browser; undefined when never chosen. */
-export function loadColumns(storage: StorageLike, workspaceId: string): string[] | undefined {
+function readJson(storage: StorageLike, key: string): unknown {
 	try {
-		const value: unknown = JSON.parse(storage.getItem(storageKey(workspaceId)) ?? 'null');
-		if (!Array.isArray(value)) return undefined;
-		return value
-			.filter((id): id is string => typeof id === 'string' && !!parseColumn(id))
-			.slice(0, MAX_COLUMNS);
+		return JSON.parse(storage.getItem(key) ?? 'null');
 	} catch {
 		return undefined;
 	}
 }
 
-export function saveColumns(storage: StorageLike, workspaceId: string, ids: string[]): void {
+function writeJson(storage: StorageLike, key: string, value: unknown): void {
 	try {
-		storage.setItem(storageKey(workspaceId), JSON.stringify(ids.slice(0, MAX_COLUMNS)));
+		storage.setItem(key, JSON.stringify(value));
 	} catch {
 		// Private mode or a full quota: the URL still carries the choice.
 	}
+}
+
+/** The columns last chosen in this workspace on this browser; undefined when never chosen. */
+export function loadColumns(storage: StorageLike, workspaceId: string): string[] | undefined {
+	const value = readJson(storage, `tora.columns.${workspaceId}`);
+	if (!Array.isArray(value)) return undefined;
+	return normalizeColumns(value.filter((id): id is string => typeof id === 'string'));
+}
+
+export function saveColumns(storage: StorageLike, workspaceId: string, ids: string[]): void {
+	writeJson(storage, `tora.columns.${workspaceId}`, ids.slice(0, MAX_COLUMNS));
+}
+
+export const MIN_COLUMN_WIDTH = 64;
+export const MAX_COLUMN_WIDTH = 800;
+
+/** Column widths (px, by column id) set by dragging header edges in this workspace. */
+export function loadWidths(storage: StorageLike, workspaceId: string): Record<string, number> {
+	const value = readJson(storage, `tora.widths.${workspaceId}`);
+	if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+	const widths: Record<string, number> = {};
+	for (const [id, width] of Object.entries(value)) {
+		if (typeof width === 'number' && Number.isFinite(width)) widths[id] = clampWidth(width);
+	}
+	return widths;
+}
+
+export function saveWidths(storage: StorageLike, workspaceId: string, widths: Record<string, number>): void {
+	writeJson(storage, `tora.widths.${workspaceId}`, widths);
+}
+
+export function clampWidth(width: number): number {
+	return Math.round(Math.min(MAX_COLUMN_WIDTH, Math.max(MIN_COLUMN_WIDTH, width)));
 }

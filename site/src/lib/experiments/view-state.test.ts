@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseQuery } from '$contracts/query/parse';
 import {
+	applyStoredState,
 	compareHref,
+	hasViewState,
+	matchingFilter,
+	storedState,
 	dashboardSearch,
 	isFiltered,
 	listQuery,
@@ -40,7 +45,8 @@ describe('parseDashboardView', () => {
 			status: 'failed',
 			sort: 'name',
 			order: 'desc',
-			cols: ['hp:lr']
+			// Older links' `col=hp:lr` ids read as query keys.
+			cols: ['hp.lr']
 		});
 	});
 
@@ -52,6 +58,27 @@ describe('parseDashboardView', () => {
 
 	it('treats a lone empty col as "no extra columns"', () => {
 		expect(parseDashboardView(params('col=')).cols).toEqual([]);
+		expect(parseDashboardView(params('columns=')).cols).toEqual([]);
+	});
+
+	it('reads a query, any sort key and column keys', () => {
+		const view = parseDashboardView(
+			params(
+				'filter=hp.lr%20%3C%201e-3&sort=metric."val/loss".min&columns=hp.lr,metric."a,b".max&columns=duration'
+			)
+		);
+		expect(view).toMatchObject({
+			filter: 'hp.lr < 1e-3',
+			sort: 'metric.val/loss.min',
+			order: 'desc',
+			cols: ['hp.lr', 'metric."a,b".max', 'duration']
+		});
+		expect(parseDashboardView(params('sort=creator')).order).toBe('asc');
+		// `tag` cannot sort; junk keys fall back; a query that does not parse is kept to show its error.
+		expect(parseDashboardView(params('sort=tag')).sort).toBe('created');
+		expect(parseDashboardView(params('sort=hp.')).sort).toBe('created');
+		expect(parseDashboardView(params('filter=hp.lr%20%3C')).filter).toBe('hp.lr <');
+		expect(parseDashboardView(params('filter=%20')).filter).toBeUndefined();
 	});
 });
 
@@ -65,11 +92,17 @@ describe('dashboardSearch', () => {
 			params('ws=w1&q=a%26b&tag=x&tag=y%20z&status=running&sort=name&order=desc&col=result:acc&col=hp:a,b')
 		);
 		expect(parseDashboardView(params(dashboardSearch(view).slice(1)))).toEqual(view);
+		const query = parseDashboardView(
+			params(
+				'filter=tag%20in%20("a",%20"b")&sort=hp."batch size"&order=asc&columns=hp."batch size",metric.x.min'
+			)
+		);
+		expect(parseDashboardView(params(dashboardSearch(query).slice(1)))).toEqual(query);
 	});
 
 	it('keeps an explicit empty column choice', () => {
 		const view = { ...parseDashboardView(params('')), cols: [] };
-		expect(dashboardSearch(view)).toBe('?col=');
+		expect(dashboardSearch(view)).toBe('?columns=');
 		expect(parseDashboardView(params(dashboardSearch(view).slice(1))).cols).toEqual([]);
 	});
 });
@@ -101,6 +134,15 @@ describe('listQuery', () => {
 		);
 		expect(listQuery(view, null, 100, [])).toBe('limit=100&sort=created&order=desc');
 	});
+
+	it('sends the query, the sort key and the column keys', () => {
+		const view = parseDashboardView(
+			params('filter=status%20=%20crashed&sort=result.acc&columns=result.acc,hp.lr')
+		);
+		expect(listQuery(view, null, 100)).toBe(
+			'limit=100&sort=result.acc&order=desc&filter=status+%3D+crashed&columns=result.acc&columns=hp.lr'
+		);
+	});
 });
 
 describe('filters', () => {
@@ -108,6 +150,7 @@ describe('filters', () => {
 		expect(isFiltered(parseDashboardView(params('sort=name')))).toBe(false);
 		expect(isFiltered(parseDashboardView(params('q=%20')))).toBe(false);
 		expect(isFiltered(parseDashboardView(params('tag=a')))).toBe(true);
+		expect(isFiltered(parseDashboardView(params('filter=has%20hp.lr')))).toBe(true);
 	});
 
 	it('adds a tag once, ignoring case and blanks', () => {
@@ -115,6 +158,51 @@ describe('filters', () => {
 		expect(withTag(tags, 'vision')).toBe(tags);
 		expect(withTag(tags, '  ')).toBe(tags);
 		expect(withTag(tags, ' nlp ')).toEqual(['Vision', 'nlp']);
+	});
+});
+
+describe('saved views', () => {
+	it('knows when a URL carries no list state (the default view applies)', () => {
+		expect(hasViewState(params('ws=w1'))).toBe(false);
+		expect(hasViewState(params('ws=w1&columns='))).toBe(true);
+		expect(hasViewState(params('filter=x'))).toBe(true);
+	});
+
+	it('stores and applies the table state, clearing the plain filters', () => {
+		const view = parseDashboardView(
+			params('ws=w1&q=x&filter=has%20hp.lr&sort=hp.lr&order=asc&columns=hp.lr')
+		);
+		const stored = storedState(view);
+		expect(stored).toEqual({ filter: 'has hp.lr', sort: 'hp.lr', order: 'asc', columns: ['hp.lr'] });
+		expect(applyStoredState({ ...view, ws: 'w2' }, { ...stored })).toEqual({
+			...view,
+			ws: 'w2',
+			q: ''
+		});
+	});
+
+	it('applies a stored query that no longer parses, and ignores junk', () => {
+		const applied = applyStoredState(parseDashboardView(params('ws=w1')), {
+			filter: 'hp.lr <',
+			sort: 42,
+			columns: ['hp.lr', 7]
+		});
+		expect(applied).toMatchObject({ ws: 'w1', filter: 'hp.lr <', sort: 'created', cols: ['hp.lr'] });
+	});
+});
+
+describe('matchingFilter', () => {
+	it('writes every narrowing of the view as one query that parses', () => {
+		const view = parseDashboardView(
+			params('filter=hp.lr%20%3C%201%20or%20has%20hp.x&q=res"net&tag=a&status=running')
+		);
+		const text = matchingFilter(view);
+		expect(text).toBe(
+			'(hp.lr < 1 or has hp.x) and (name ~ "res\\"net" or description ~ "res\\"net" or tag ~ "res\\"net") and tag = "a" and status in (running, crashed)'
+		);
+		expect(() => parseQuery(text)).not.toThrow();
+		expect(matchingFilter(parseDashboardView(params('')))).toBe('');
+		expect(matchingFilter(parseDashboardView(params('status=failed')))).toBe('status = failed');
 	});
 });
 

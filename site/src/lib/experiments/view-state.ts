@@ -1,5 +1,8 @@
-import type { ExperimentSort, ExperimentStatus, SortOrder } from '$contracts/experiments';
+import type { ExperimentStatus, SortOrder } from '$contracts/experiments';
+import { formatKey } from '$contracts/query/ast';
+import { parseKey } from '$contracts/query/parse';
 import { experimentListQuery, type ExperimentListRequest } from '../api/experiments';
+import { normalizeColumns, splitKeyList } from './columns';
 
 /** Everything that shapes the dashboard's experiment list; it lives in the query string. */
 export interface DashboardView {
@@ -7,20 +10,36 @@ export interface DashboardView {
 	q: string;
 	tags: string[];
 	status?: ExperimentStatus;
-	sort: ExperimentSort;
+	/** A query in the run query language, as typed (it may not parse); undefined when empty. */
+	filter?: string;
+	/** Any key of the query language but `tag`, written as `formatKey` writes it. */
+	sort: string;
 	order: SortOrder;
-	/** Chosen extra columns (see columns.ts); undefined when the URL names none. */
+	/** Chosen extra columns (keys, see columns.ts); undefined when the URL names none. */
 	cols?: string[];
 }
 
 export const STATUSES: readonly ExperimentStatus[] = ['running', 'finished', 'failed'];
-const SORTS: readonly ExperimentSort[] = ['created', 'updated', 'name'];
 export const MAX_TAG_FILTERS = 20;
 export const MAX_COMPARE = 20;
+const MAX_FILTER_LENGTH = 2000;
 
-/** The API's own defaults: newest first for timestamps, A→Z for names. */
-export function defaultOrder(sort: ExperimentSort): SortOrder {
-	return sort === 'name' ? 'asc' : 'desc';
+/** Keys whose natural order is A→Z, as the API has it; every other key lists the largest first. */
+const ASCENDING_BY_DEFAULT = new Set(['name', 'description', 'creator', 'status']);
+
+export function defaultOrder(sort: string): SortOrder {
+	return ASCENDING_BY_DEFAULT.has(sort) ? 'asc' : 'desc';
+}
+
+/** The key in its canonical spelling, or undefined when it cannot sort a list. */
+export function sortKey(text: string | null): string | undefined {
+	if (!text) return undefined;
+	try {
+		const key = parseKey(text);
+		return key.kind === 'field' && key.field === 'tag' ? undefined : formatKey(key);
+	} catch {
+		return undefined;
+	}
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | undefined {
@@ -29,7 +48,7 @@ function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T
 
 /** Reads a view from a query string; anything malformed falls back to the default, never an error. */
 export function parseDashboardView(params: URLSearchParams): DashboardView {
-	const sort = oneOf(params.get('sort'), SORTS) ?? 'created';
+	const sort = sortKey(params.get('sort')) ?? 'created';
 	const seen = new Set<string>();
 	const tags = params
 		.getAll('tag')
@@ -41,15 +60,19 @@ export function parseDashboardView(params: URLSearchParams): DashboardView {
 			return true;
 		})
 		.slice(0, MAX_TAG_FILTERS);
-	const cols = params.getAll('col').filter(Boolean);
+	// `columns=` (keys, comma-separated or repeated); `col=` is what older links carry.
+	const named = [...params.getAll('columns').flatMap(splitKeyList), ...params.getAll('col').filter(Boolean)];
+	const explicit = params.has('columns') || params.has('col');
+	const filter = (params.get('filter') ?? '').slice(0, MAX_FILTER_LENGTH);
 	return {
 		ws: params.get('ws') || undefined,
 		q: (params.get('q') ?? '').slice(0, 200),
 		tags,
 		status: oneOf(params.get('status'), STATUSES),
+		filter: filter.trim() ? filter : undefined,
 		sort,
 		order: oneOf(params.get('order'), ['asc', 'desc'] as const) ?? defaultOrder(sort),
-		cols: cols.length ? [...new Set(cols)] : params.has('col') ? [] : undefined
+		cols: named.length ? normalizeColumns(named) : explicit ? [] : undefined
 	};
 }
 
@@ -57,30 +80,29 @@ export function parseDashboardView(params: URLSearchParams): DashboardView {
 export function dashboardSearch(view: DashboardView): string {
 	const params = new URLSearchParams();
 	if (view.ws) params.set('ws', view.ws);
+	if (view.filter?.trim()) params.set('filter', view.filter);
 	if (view.q.trim()) params.set('q', view.q);
 	for (const tag of view.tags) params.append('tag', tag);
 	if (view.status) params.set('status', view.status);
 	if (view.sort !== 'created') params.set('sort', view.sort);
 	if (view.order !== defaultOrder(view.sort)) params.set('order', view.order);
-	if (view.cols) {
-		// A lone empty `col` records "no extra columns" so a shared link does not pick up the
-		// recipient's own remembered columns.
-		if (view.cols.length === 0) params.set('col', '');
-		for (const col of view.cols) params.append('col', col);
-	}
+	// An empty `columns=` records "no extra columns" so a shared link does not pick up the
+	// recipient's own remembered columns.
+	if (view.cols) params.set('columns', view.cols.join(','));
 	const text = params.toString();
 	return text ? `?${text}` : '';
 }
 
 /** Clicking a column header: a new column starts in its natural order, the same one flips. */
-export function toggleSort(view: DashboardView, sort: ExperimentSort): DashboardView {
+export function toggleSort(view: DashboardView, sort: string): DashboardView {
 	const order = view.sort === sort ? (view.order === 'asc' ? 'desc' : 'asc') : defaultOrder(sort);
 	return { ...view, sort, order };
 }
 
 /**
- * The list request for a view (`api.experiments.list`), asking for the summaries of `metrics` only
- * (the metric columns shown): rows carry no other summaries.
+ * The list request for a view (`api.experiments.list`): its filters, sort and the keys of the
+ * columns shown (the server sends the metric summaries those need), plus the summaries of
+ * `metrics`.
  */
 export function listRequest(
 	view: DashboardView,
@@ -96,6 +118,8 @@ export function listRequest(
 		tags: view.tags,
 		metrics,
 		cursor,
+		...(view.cols?.length ? { columns: view.cols } : {}),
+		...(view.filter?.trim() ? { filter: view.filter } : {}),
 		...(q ? { q } : {}),
 		...(view.status ? { status: view.status } : {})
 	};
@@ -113,7 +137,67 @@ export function listQuery(
 
 /** True when anything narrows the list (so an empty list means "no match", not "no experiments"). */
 export function isFiltered(view: DashboardView): boolean {
-	return Boolean(view.q.trim() || view.tags.length || view.status);
+	return Boolean(view.q.trim() || view.tags.length || view.status || view.filter?.trim());
+}
+
+/** Query-string names that carry list state: a URL without any opens the workspace's default view. */
+const VIEW_PARAMS = ['filter', 'sort', 'order', 'columns', 'col', 'q', 'tag', 'status'];
+
+export function hasViewState(params: URLSearchParams): boolean {
+	return VIEW_PARAMS.some((name) => params.has(name));
+}
+
+/** What a saved view stores of the table (`SavedView.state`). */
+export interface StoredViewState {
+	filter?: string;
+	sort?: string;
+	order?: SortOrder;
+	columns?: string[];
+}
+
+export function storedState(view: DashboardView): StoredViewState {
+	return {
+		...(view.filter?.trim() ? { filter: view.filter } : {}),
+		sort: view.sort,
+		order: view.order,
+		...(view.cols ? { columns: view.cols } : {})
+	};
+}
+
+/**
+ * The dashboard showing a saved view: its query (kept as saved, even one that no longer parses,
+ * so the bar shows its error), sort, order and columns; the plain search and filters cleared.
+ * The state is read defensively: it was stored as JSON and may come from an older site.
+ */
+export function applyStoredState(base: DashboardView, state: Record<string, unknown>): DashboardView {
+	const params = new URLSearchParams();
+	if (typeof state.filter === 'string') params.set('filter', state.filter);
+	if (typeof state.sort === 'string') params.set('sort', state.sort);
+	if (typeof state.order === 'string') params.set('order', state.order);
+	if (Array.isArray(state.columns)) {
+		params.set('columns', '');
+		for (const column of state.columns) if (typeof column === 'string') params.append('columns', column);
+	}
+	return { ...parseDashboardView(params), ws: base.ws };
+}
+
+/**
+ * One query selecting what the view lists, for actions on "every run that matches": the query
+ * bar's text and the plain search, tag and status filters written in the query language.
+ */
+export function matchingFilter(view: DashboardView): string {
+	const parts: string[] = [];
+	if (view.filter?.trim()) parts.push(`(${view.filter})`);
+	const q = view.q.trim();
+	if (q) {
+		const text = JSON.stringify(q);
+		parts.push(`(name ~ ${text} or description ~ ${text} or tag ~ ${text})`);
+	}
+	for (const tag of view.tags) parts.push(`tag = ${JSON.stringify(tag)}`);
+	// The status filter reads the stored status: a running run that looks crashed is still running.
+	if (view.status === 'running') parts.push('status in (running, crashed)');
+	else if (view.status) parts.push(`status = ${view.status}`);
+	return parts.join(' and ');
 }
 
 /** Adds a tag filter unless it is already there (tags match case-insensitively). */

@@ -248,8 +248,50 @@ export const apiReference: EndpointGroup[] = [
 				method: 'GET',
 				path: '/api/workspaces/:id/experiments',
 				who: 'viewer',
-				request: '`?limit&cursor&q&filter&tag&status&sort&order&columns&metrics`',
-				success: '200 `{items: [Experiment], next_cursor, metric_names}`'
+				request: '`?limit&cursor&q&filter&tag&status&sort&order&columns&metrics&count`',
+				success: '200 `{items: [Experiment], next_cursor, metric_names, total?}` (`total` with `count=true`)'
+			},
+			{
+				method: 'POST',
+				path: '/api/workspaces/:id/experiments/bulk',
+				who: 'editor',
+				request: '`{ids} | {filter}`, `action` (`add-tags`, `remove-tags`, `delete`), `tags` (tag actions)',
+				success: '200 `{matched, changed}`; 409 past 10,000 matches or the tag limit'
+			},
+			{
+				method: 'GET',
+				path: '/api/workspaces/:id/keys',
+				who: 'viewer',
+				request: '`?values=<key>` (optional)',
+				success: '200 `{hyperparams, metrics, results, tags}` (sorted names), or with `values` `{values}`'
+			},
+			{
+				method: 'GET',
+				path: '/api/workspaces/:id/views',
+				who: 'viewer',
+				request: '',
+				success: '200 `[SavedView]` (the default first, then by name)'
+			},
+			{
+				method: 'POST',
+				path: '/api/workspaces/:id/views',
+				who: 'editor',
+				request: '`{name, state, isDefault?}`',
+				success: '201 `SavedView`; 409 for a duplicate name or past 200 views'
+			},
+			{
+				method: 'PATCH',
+				path: '/api/workspaces/:id/views/:viewId',
+				who: 'editor',
+				request: '`{name?, state?, isDefault?}`',
+				success: '200 `SavedView`; 409 for a duplicate name'
+			},
+			{
+				method: 'DELETE',
+				path: '/api/workspaces/:id/views/:viewId',
+				who: 'editor',
+				request: '',
+				success: '200 `SavedView` (the deleted view)'
 			}
 		]
 	},

@@ -32,7 +32,7 @@ describe('the docs API reference', () => {
 	it('groups each endpoint under the resource its path names', () => {
 		const rules: [RegExp, string][] = [
 			[/\/(logs|metrics|results|export|heartbeat)/, 'Logging, series and export'],
-			[/experiments/, 'Experiments'],
+			[/experiments|\/(views|keys)\b/, 'Experiments'],
 			[/invitations/, 'Invitations'],
 			[/\/members/, 'Members'],
 			[/workspaces/, 'Workspaces'],

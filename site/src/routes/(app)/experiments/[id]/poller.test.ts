@@ -22,6 +22,16 @@ function fakeVisibility() {
 	};
 }
 
+/** A no-op task polled every second on a fake tab, started at once and run for the first time. */
+async function startedOnTab() {
+	const task = vi.fn(async () => {});
+	const tab = fakeVisibility();
+	const polling = poller(task, 1000, { visibility: tab.visibility });
+	polling.start(true);
+	await vi.advanceTimersByTimeAsync(0);
+	return { task, tab, polling };
+}
+
 beforeEach(() => {
 	vi.useFakeTimers();
 });
@@ -31,11 +41,7 @@ afterEach(() => {
 
 describe('poller', () => {
 	it('runs at once or after one interval, then every interval', async () => {
-		const task = vi.fn(async () => {});
-		const tab = fakeVisibility();
-		const now = poller(task, 1000, { visibility: tab.visibility });
-		now.start(true);
-		await vi.advanceTimersByTimeAsync(0);
+		const { task, tab, polling: now } = await startedOnTab();
 		expect(task).toHaveBeenCalledTimes(1);
 		await vi.advanceTimersByTimeAsync(2000);
 		expect(task).toHaveBeenCalledTimes(3);
@@ -82,11 +88,7 @@ describe('poller', () => {
 	});
 
 	it('pauses while the tab is hidden and runs at once when it is shown again', async () => {
-		const task = vi.fn(async () => {});
-		const tab = fakeVisibility();
-		const polling = poller(task, 1000, { visibility: tab.visibility });
-		polling.start(true);
-		await vi.advanceTimersByTimeAsync(0);
+		const { task, tab, polling } = await startedOnTab();
 		tab.set(true);
 		await vi.advanceTimersByTimeAsync(10_000);
 		expect(task).toHaveBeenCalledTimes(1);
@@ -97,11 +99,7 @@ describe('poller', () => {
 	});
 
 	it('stops for good: no more runs, and it stops listening to the tab', async () => {
-		const task = vi.fn(async () => {});
-		const tab = fakeVisibility();
-		const polling = poller(task, 1000, { visibility: tab.visibility });
-		polling.start(true);
-		await vi.advanceTimersByTimeAsync(0);
+		const { task, tab, polling } = await startedOnTab();
 		expect(tab.listeners.size).toBe(1);
 		polling.stop();
 		expect(polling.running).toBe(false);
