@@ -177,6 +177,18 @@ describe('the query language against its model', () => {
 		}
 	}, 60_000);
 
+	it('refuses a sort by tag with a 400 naming sort, as the API does any bad key', async () => {
+		for (const sort of ['tag', 'metric.', 'hp.lr <']) {
+			const query = new URLSearchParams({ sort });
+			const result = await api('GET', `/api/workspaces/${world.workspaceId}/experiments?${query}`, { token });
+			expect([sort, result.status, Object.keys(result.body.error?.fields ?? {})]).toEqual([
+				sort,
+				400,
+				['sort']
+			]);
+		}
+	});
+
 	it('writes keys that read back the same', () => {
 		for (const sort of SORT_KEYS)
 			expect(formatKey(parseKey(formatKey(parseKey(sort))))).toBe(formatKey(parseKey(sort)));

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, Uuid } from './common.ts';
 import { MetricName, metricNameList } from './logs.ts';
 import { formatKey, QUERY_LIMITS, QuerySyntaxError, type Expr, type Key } from './query/ast.ts';
-import { parseKey, parseQuery } from './query/parse.ts';
+import { parseKey, parseQuery, parseSortKey } from './query/parse.ts';
 import {
 	MAX_DESCRIPTION_LENGTH,
 	MAX_EXPERIMENT_NAME_LENGTH,
@@ -251,7 +251,7 @@ export const ListExperimentsQuery = z
 	})
 	.transform(({ cursor, filter: filterText, sort: sortText, columns: columnTexts, ...query }, ctx) => {
 		const filter = tryParse(ctx, 'filter', () => parseQuery(filterText ?? ''));
-		const sort = tryParse(ctx, 'sort', () => parseKey(sortText));
+		const sort = tryParse(ctx, 'sort', () => parseSortKey(sortText));
 		const columns = (columnTexts ?? []).map((column) => tryParse(ctx, 'columns', () => parseKey(column)));
 		if (!filter.ok || !sort.ok || columns.some((column) => !column.ok)) return z.NEVER;
 		if (columns.length > MAX_LIST_COLUMNS) {

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { isOneLineText, isStorableText, oneLineTextError, STORABLE_TEXT_ERROR, Uuid } from './common.ts';
 import { SortOrder, Tag } from './experiments.ts';
 import { QuerySyntaxError } from './query/ast.ts';
-import { parseKey, parseQuery } from './query/parse.ts';
+import { parseKey, parseQuery, parseSortKey } from './query/parse.ts';
 
 export const MAX_VIEW_NAME_LENGTH = 100;
 /** Views one workspace may hold. */
@@ -80,7 +80,7 @@ export const ViewState = z
 	})
 	.superRefine((state, ctx) => {
 		if (state.filter !== undefined) checkParses(ctx, ['filter'], () => parseQuery(state.filter!));
-		if (state.sort !== undefined) checkParses(ctx, ['sort'], () => parseKey(state.sort!));
+		if (state.sort !== undefined) checkParses(ctx, ['sort'], () => parseSortKey(state.sort!));
 		state.columns?.forEach((column, index) => checkParses(ctx, ['columns', index], () => parseKey(column)));
 		if (jsonBytes(state) > MAX_VIEW_STATE_BYTES) {
 			ctx.addIssue({

@@ -125,6 +125,15 @@ export function parseKey(text: string): Key {
 	return parser.keyOnly();
 }
 
+/** A key runs can be ordered by: any key but `tag` (a run has several). */
+export function parseSortKey(text: string): Key {
+	const key = parseKey(text);
+	if (key.kind === 'field' && key.field === 'tag') {
+		throw new QuerySyntaxError(1, 'runs cannot be sorted by tag; filter by it instead');
+	}
+	return key;
+}
+
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'has']);
 const isKeyword = (token: Token, word: string) => token.kind === 'word' && token.text.toLowerCase() === word;
 /** A literal: a string, or a bare word that is not a keyword (quote a tag named "and"). */
