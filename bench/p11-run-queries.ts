@@ -200,8 +200,9 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
 /**
  * The same pages in SQL as a person would write them: an inner join on the sort metric's series
- * (runs without it cannot be on these pages: the endpoint lists them last), `->>` casts for
- * hyperparameters, then the page's column summaries and results as the list carries them.
+ * (runs without it cannot be on these pages: the endpoint lists them last) ordered as its sort
+ * index (workspace_id, name, min_value, experiment_id) reads, `->>` casts for hyperparameters,
+ * then the page's column summaries and results as the list carries them.
  */
 function handWrittenQueries(ctx: BenchContext, workspaceId: string) {
 	const { sql } = ctx;
@@ -219,12 +220,12 @@ function handWrittenQueries(ctx: BenchContext, workspaceId: string) {
 	const filteredByLoss = (after: { value: number; id: string } | null, extra: { offset: number }) => sql`
 		select e.*, s.min_value as sort_value
 		from experiments e
-		join metric_series s on s.experiment_id = e.id and s.name = 'train/loss'
+		join metric_series s on s.experiment_id = e.id and s.name = 'train/loss' and s.workspace_id = e.workspace_id
 		where e.workspace_id = ${workspaceId}
 			and (e.hyperparams_by_key ->> 'lr')::float8 < 1e-3
 			and ('a' = any (e.tags) or e.status = 'failed')
-			${after ? sql`and (s.min_value, e.id) > (${after.value}::float8, ${after.id}::uuid)` : sql``}
-		order by s.min_value, e.id
+			${after ? sql`and (s.min_value, s.experiment_id) > (${after.value}::float8, ${after.id}::uuid)` : sql``}
+		order by s.min_value, s.experiment_id
 		offset ${extra.offset} limit ${PAGE_SIZE + 1}
 	`;
 	return {

@@ -140,6 +140,8 @@ export interface MetricSeriesTable {
 	last_logged_at: Timestamp | null;
 	/** Value of the point with the lowest step (among equal steps the one stored first; within one batch, the lowest msg_id). */
 	first_value: number | null;
+	/** The run's workspace, for sorting a workspace's runs by a summary (filled by a trigger from experiments; never written directly). */
+	workspace_id: Generated<string>;
 }
 
 /** One row per user who has signed in: id is the verified token's sub (auth.users.id under Supabase), filled just in time. */
@@ -167,6 +169,8 @@ export interface ResultsTable {
 	value: number;
 	msg_id: string | null;
 	logged_at: Generated<Timestamp>;
+	/** The run's workspace, for sorting a workspace's runs by a result (filled by a trigger from experiments; never written directly). */
+	workspace_id: Generated<string>;
 }
 
 /** A named state of a workspace's runs table (filter, sort, columns, compare settings); at most one default per workspace. */

@@ -19,7 +19,10 @@ export interface Column {
 	/** Postgres's type name (`udt_name`): `int8`, `timestamptz`, `_text` for `text[]`... */
 	type: string;
 	nullable: boolean;
-	/** Inserts may leave it out: it has a default, or is an identity column. */
+	/**
+	 * Inserts may leave it out: it has a default, is an identity column, or a trigger fills it (its
+	 * comment says "filled by a trigger": Postgres records no link from a column to a trigger).
+	 */
 	hasDefault: boolean;
 	/** Nobody may write it: `generated always as identity`, or a generated (computed) column. */
 	generatedAlways: boolean;
@@ -54,6 +57,9 @@ export async function readSchema(migrationsDir: string): Promise<Schema> {
 		await database.stop();
 	}
 }
+
+/** How a migration marks a column that a before-insert trigger sets. */
+const FILLED_BY_TRIGGER = /\bfilled by a trigger\b/i;
 
 interface ColumnRow {
 	table_schema: string;
@@ -96,7 +102,7 @@ export async function introspect(sql: postgres.Sql): Promise<Schema> {
 			name: row.column_name,
 			type: row.udt_schema === 'pg_catalog' ? row.udt_name : `${row.udt_schema}.${row.udt_name}`,
 			nullable: row.nullable,
-			hasDefault: row.has_default,
+			hasDefault: row.has_default || FILLED_BY_TRIGGER.test(row.column_comment ?? ''),
 			generatedAlways: row.generated_always
 		};
 		const values = allowed.get(`${key}.${row.column_name}`);

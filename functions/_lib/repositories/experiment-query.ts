@@ -221,7 +221,26 @@ export interface SortPlan {
 	 * evaluating `present` (the same subquery) again: at 100,000 runs that is half the work.
 	 */
 	nullWhenMissing?: boolean;
+	/** An index that lists the workspace's runs in this order (migration 20261207140000). */
+	index?: SortIndex;
 }
+
+/**
+ * A summary column with an index on (workspace_id, name, column, experiment_id): its value is the
+ * sort value of the runs that have one, in the index's order (see listWorkspaceExperiments).
+ */
+export interface SortIndex {
+	table: 'metric_series' | 'results';
+	column: 'last_value' | 'min_value' | 'max_value' | 'value';
+	name: string;
+}
+
+/** The metric aggregates whose column has a sort index. */
+const INDEXED_AGGREGATES: Partial<Record<MetricAggregate, SortIndex['column']>> = {
+	last: 'last_value',
+	min: 'min_value',
+	max: 'max_value'
+};
 
 export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 	switch (key.kind) {
@@ -250,15 +269,18 @@ export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 			return {
 				present: sql`(${value} is not null)`,
 				parts: [{ expression: value, type: 'float8' }],
-				nullWhenMissing: true
+				nullWhenMissing: true,
+				index: { table: 'results', column: 'value', name: key.name }
 			};
 		}
 		case 'metric': {
+			const indexed = INDEXED_AGGREGATES[key.aggregate];
 			const value = sql`(select ${metricColumn(key.aggregate)} from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text)`;
 			return {
 				present: sql`(${value} is not null)`,
 				parts: [{ expression: value, type: 'float8' }],
-				nullWhenMissing: true
+				nullWhenMissing: true,
+				...(indexed ? { index: { table: 'metric_series', column: indexed, name: key.name } } : {})
 			};
 		}
 		case 'field':

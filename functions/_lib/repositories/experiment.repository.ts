@@ -1,4 +1,4 @@
-import { sql, type Selectable, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import {
 	encodeExperimentCursor,
@@ -25,7 +25,9 @@ import {
 	filterSql,
 	orderByTerms,
 	sortPlan,
-	type QueryClock
+	type QueryClock,
+	type SortIndex,
+	type SortPlan
 } from './experiment-query.ts';
 import { shownStatus } from '../liveness.ts';
 import { toMetricSummary } from './metric-summary.ts';
@@ -368,11 +370,15 @@ export interface ExperimentListOptions {
 /** LIKE's wildcards in user text match themselves. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
+/** A listed row with where it stands in the sort (for the next page's cursor). */
+type PagedRow = ExperimentRow & { cursor_present: boolean; cursor_values: string[] };
+
 /**
  * One page of a workspace's experiments by keyset: `(sort key parts, id)` beyond the cursor, with
  * runs lacking the key last in either direction (experiment-query.ts). Sorted by created, updated
- * or name, the order is that of an experiments_workspace_*_idx index, so a page costs the same at
- * any depth; rows inserted meanwhile never shift later pages.
+ * or name, the order is that of an experiments_workspace_*_idx index; sorted by a result or a
+ * metric's last/min/max, that of a sort index on the summaries (pageBySortIndex). Either way a
+ * page costs about the same at any depth, and rows inserted meanwhile never shift later pages.
  */
 export async function listWorkspaceExperiments(
 	db: Db,
@@ -382,26 +388,13 @@ export async function listWorkspaceExperiments(
 	clock: QueryClock
 ): Promise<ExperimentPage> {
 	const plan = sortPlan(options.sort, clock);
-	const matching = matchingExperiments(db, workspaceId, options, clock);
-	let query = matching
-		.selectAll('e')
-		.select([
-			sql<boolean>`${plan.present ?? sql`true`}`.as('cursor_present'),
-			sql<string[]>`array[${sql.join(plan.parts.map(cursorText))}]`.as('cursor_values')
-		]);
-	if (options.after) query = query.where(sql<SqlBool>`${afterCursor(plan, options.order, options.after)}`);
+	const conditions = matchingConditions(workspaceId, options, clock);
 	// The count (asked for only: it reads every matching run) runs alongside the page.
 	const [rows, total] = await Promise.all([
-		query
-			.orderBy(sql`${orderByTerms(plan, options.order)}`)
-			.limit(options.limit + 1)
-			.execute(),
-		options.count
-			? matching
-					.select((eb) => eb.fn.countAll<number>().as('total'))
-					.executeTakeFirstOrThrow()
-					.then((row) => Number(row.total))
-			: undefined
+		plan.index
+			? pageBySortIndex(db, workspaceId, conditions, plan.index, options)
+			: pageByScan(db, conditions, plan, options),
+		options.count ? countMatching(db, conditions) : undefined
 	]);
 	const page = rows.slice(0, options.limit);
 	const last = page.at(-1);
@@ -425,32 +418,112 @@ export async function listWorkspaceExperiments(
 		: { items, next_cursor, metric_names, total };
 }
 
-/** The runs of a workspace that `q`, `tag`, `status` and `filter` select (no order, no paging). */
-function matchingExperiments(
+type PageOptions = Pick<ExperimentListOptions, 'order' | 'after' | 'limit'>;
+
+/** The page (one row more than asked, to know whether another follows) in the plan's order. */
+async function pageByScan(
 	db: Db,
+	conditions: RawBuilder<SqlBool>[],
+	plan: SortPlan,
+	options: PageOptions
+): Promise<PagedRow[]> {
+	let query = conditions
+		.reduce((q, condition) => q.where(condition), db.selectFrom('experiments as e'))
+		.selectAll('e')
+		.select([
+			sql<boolean>`${plan.present ?? sql`true`}`.as('cursor_present'),
+			sql<string[]>`array[${sql.join(plan.parts.map(cursorText))}]`.as('cursor_values')
+		]);
+	if (options.after) query = query.where(sql<SqlBool>`${afterCursor(plan, options.order, options.after)}`);
+	return query
+		.orderBy(sql`${orderByTerms(plan, options.order)}`)
+		.limit(options.limit + 1)
+		.execute();
+}
+
+/**
+ * The same page through a sort index on (workspace_id, name, value, experiment_id): first the runs
+ * with a value, walking the index from the cursor and checking the filter on each run met, so
+ * a page reads about (page size / share of runs matching) runs whatever its depth; then, once
+ * those run out, the runs without a value by id (experiments_workspace_id_idx). The orders and
+ * cursors are exactly those of pageByScan's plan (`value nulls last, id`), so a cursor from one
+ * serves the other and the model-checking test compares both with the same model.
+ */
+async function pageBySortIndex(
+	db: Db,
+	workspaceId: string,
+	conditions: RawBuilder<SqlBool>[],
+	index: SortIndex,
+	options: PageOptions
+): Promise<PagedRow[]> {
+	const wanted = options.limit + 1;
+	const direction = sql.raw(options.order);
+	const beyond = sql.raw(options.order === 'asc' ? '>' : '<');
+	const table = sql.table(index.table);
+	const value = sql.ref(`s.${index.column}`);
+	const matching = sql.join(conditions, sql` and `);
+	const after = options.after;
+	let valued: PagedRow[] = [];
+	if (!after || after.present) {
+		const fromCursor = after
+			? sql`and (${value}, s.experiment_id) ${beyond} (${after.values[0]}::text::float8, ${after.id}::uuid)`
+			: sql``;
+		const result = await sql<PagedRow>`
+			select e.*, true as cursor_present, array[(${value})::float8::text] as cursor_values
+			from ${table} s join experiments e on e.id = s.experiment_id
+			where s.workspace_id = ${workspaceId}::uuid and s.name = ${index.name}::text
+				and ${value} is not null ${fromCursor} and ${matching}
+			order by ${value} ${direction}, s.experiment_id ${direction}
+			limit ${wanted}
+		`.execute(db);
+		valued = result.rows;
+	}
+	if (valued.length === wanted) return valued;
+	const fromId = after && !after.present ? sql`and e.id ${beyond} ${after.id}::uuid` : sql``;
+	const missing = await sql<PagedRow>`
+		select e.*, false as cursor_present, array[]::text[] as cursor_values
+		from experiments e
+		where ${matching} ${fromId}
+			and not exists (
+				select from ${table} s
+				where s.experiment_id = e.id and s.name = ${index.name}::text and ${value} is not null
+			)
+		order by e.id ${direction}
+		limit ${wanted - valued.length}
+	`.execute(db);
+	return [...valued, ...missing.rows];
+}
+
+async function countMatching(db: Db, conditions: RawBuilder<SqlBool>[]): Promise<number> {
+	const row = await conditions
+		.reduce((q, condition) => q.where(condition), db.selectFrom('experiments as e'))
+		.select((eb) => eb.fn.countAll<number>().as('total'))
+		.executeTakeFirstOrThrow();
+	return Number(row.total);
+}
+
+/** What `q`, `tag`, `status` and `filter` ask of a workspace's runs `e`, one condition each. */
+function matchingConditions(
 	workspaceId: string,
 	options: Pick<ExperimentListOptions, 'q' | 'tag' | 'status' | 'filter'>,
 	clock: QueryClock
-) {
-	let query = db.selectFrom('experiments as e').where('e.workspace_id', '=', workspaceId);
-	if (options.status) query = query.where('e.status', '=', options.status);
+): RawBuilder<SqlBool>[] {
+	const conditions = [sql<SqlBool>`e.workspace_id = ${workspaceId}::uuid`];
+	if (options.status) conditions.push(sql<SqlBool>`e.status = ${options.status}::text`);
 	if (options.q) {
 		const pattern = likePattern(options.q);
-		query = query.where((eb) =>
-			eb.or([
-				eb('e.name', 'ilike', pattern),
-				eb('e.description', 'ilike', pattern),
-				sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where t.tag ilike ${pattern})`
-			])
+		conditions.push(
+			sql<SqlBool>`(e.name ilike ${pattern}::text or e.description ilike ${pattern}::text
+				or exists (select 1 from unnest(e.tags) as t(tag) where t.tag ilike ${pattern}::text))`
 		);
 	}
 	for (const tag of options.tag ?? []) {
-		query = query.where(
-			sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where lower(t.tag) = lower(${tag}))`
+		conditions.push(
+			sql<SqlBool>`exists (select 1 from unnest(e.tags) as t(tag) where lower(t.tag) = lower(${tag}::text))`
 		);
 	}
-	if (options.filter) query = query.where(filterSql(options.filter, clock));
-	return query;
+	if (options.filter) conditions.push(filterSql(options.filter, clock));
+	return conditions;
 }
 
 /**
