@@ -157,6 +157,39 @@ test('query with autocomplete, sort by a metric, save a view a viewer opens from
 	await expect(table.getByRole('link', { name: 'adam-small' })).toBeVisible();
 });
 
+test('a running run deep in the list, past the first page, updates in place', async ({ page, request }) => {
+	test.setTimeout(90_000);
+	const address = email('deep-live');
+	const api = apiAs(request, await tokenFor(request, address));
+	const workspace = await api('POST', '/api/workspaces', { name: 'Deep live rows' });
+	// 120 finished runs named so that the running one sorts last by name: past the 100-row first page.
+	const ids: string[] = [];
+	for (let i = 0; i < 120; i++) {
+		const run = await api('POST', '/api/experiments', {
+			name: `run-${String(i).padStart(3, '0')}`,
+			workspaceId: workspace.id
+		});
+		ids.push(run.id);
+		if (i < 119) await api('PATCH', `/api/experiments/${run.id}`, { status: 'finished' });
+	}
+	await signInUi(page, address);
+	await page.goto(`/dashboard?ws=${workspace.id}&sort=name&order=asc`);
+	const table = page.getByRole('table', { name: 'Experiments' });
+	await expect(table.getByRole('link', { name: 'run-000' })).toBeVisible();
+	// Scroll to the end: the second page loads, and the last run comes into view, running.
+	const last = table.getByRole('row', { name: /run-119/ });
+	await expect(async () => {
+		await table.evaluate((element) => {
+			const scroller = element.parentElement;
+			scroller?.scrollTo({ top: scroller.scrollHeight });
+		});
+		await expect(last).toBeVisible({ timeout: 1000 });
+	}).toPass({ timeout: 20_000 });
+	await expect(last).toContainText('running');
+	await api('PATCH', `/api/experiments/${ids[119]}`, { status: 'failed' });
+	await expect(last).toContainText('failed', { timeout: 10_000 });
+});
+
 /**
  * A run whose script goes quiet shows as crashed. The shared web server keeps the 10-minute
  * default (other specs show running runs), so this test starts its own server with a crash
