@@ -150,6 +150,19 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 		hand.byCreated
 	);
 
+	// Other sort keys, same filter, page 1: a hyperparameter (its experiment_params index) and a
+	// metric aggregate no index serves (every matching run is read: the fallback's cost).
+	const byLr = await interleaved(
+		'hp.lr',
+		() => list({ sort: 'hp.lr', order: 'desc', filter: FILTER }),
+		hand.byLr
+	);
+	const byFirst = await interleaved(
+		'first',
+		() => list({ sort: 'metric.train/loss.first', order: 'asc', filter: FILTER }),
+		hand.byFirst
+	);
+
 	const onServer = ctx.dbKind === 'postgres';
 	const goalNote = onServer ? undefined : 'absolute goals apply on PostgreSQL';
 	const firstP50 = percentile(firstPage.ours, 0.5);
@@ -191,6 +204,24 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 			`page ${deepPage} / page 1 = ${(deepP50 / firstP50).toFixed(2)}×`
 		),
 		row(`filter + sort by ${SORT}, page ${deepPage} p99`, deep, 0.99),
+		row(
+			`filter + sort by hp.lr desc, page 1 p50`,
+			byLr,
+			0.5,
+			undefined,
+			undefined,
+			'experiment_params index'
+		),
+		row(`filter + sort by hp.lr desc, page 1 p99`, byLr, 0.99),
+		row(
+			`filter + sort by metric.train/loss.first, page 1 p50`,
+			byFirst,
+			0.5,
+			undefined,
+			undefined,
+			'no index for first: reads every matching run'
+		),
+		row(`filter + sort by metric.train/loss.first, page 1 p99`, byFirst, 0.99),
 		row(`sort by created, no filter, page 1 p50`, byCreated, 0.5, undefined, undefined, 'the index path'),
 		row(`sort by created, no filter, page 1 p99`, byCreated, 0.99)
 	];
@@ -239,6 +270,35 @@ function handWrittenQueries(ctx: BenchContext, workspaceId: string) {
 		async lastRowBefore(page: number): Promise<{ value: number; id: string }> {
 			const [last] = await filteredByLoss(null, { offset: (page - 1) * PAGE_SIZE - 1 });
 			return { value: last.sort_value as number, id: last.id as string };
+		},
+		async byLr(): Promise<Page> {
+			const rows = await sql`
+				select e.* from experiments e
+				join experiment_params p on p.experiment_id = e.id and p.key = 'lr' and p.workspace_id = e.workspace_id
+				where e.workspace_id = ${workspaceId}
+					and p.workspace_id = ${workspaceId} and p.kind = 0 and p.number_value < 1e-3
+					and (e.hyperparams_by_key ->> 'lr')::float8 < 1e-3
+					and ('a' = any (e.tags) or e.status = 'failed')
+				order by p.kind desc, p.number_value desc, p.text_value desc, p.experiment_id desc
+				limit ${PAGE_SIZE + 1}
+			`;
+			const ids = rows.slice(0, PAGE_SIZE).map((r) => r.id as string);
+			await columnsOf(ids);
+			return { ids, nextCursor: null };
+		},
+		async byFirst(): Promise<Page> {
+			const rows = await sql`
+				select e.* from experiments e
+				join metric_series s on s.experiment_id = e.id and s.name = 'train/loss'
+				where e.workspace_id = ${workspaceId}
+					and (e.hyperparams_by_key ->> 'lr')::float8 < 1e-3
+					and ('a' = any (e.tags) or e.status = 'failed')
+				order by s.first_value, e.id
+				limit ${PAGE_SIZE + 1}
+			`;
+			const ids = rows.slice(0, PAGE_SIZE).map((r) => r.id as string);
+			await columnsOf(ids);
+			return { ids, nextCursor: null };
 		},
 		async byCreated(): Promise<Page> {
 			const rows = await sql`

@@ -45,6 +45,19 @@ export interface ApiKeysTable {
 	expires_at: Timestamp | null;
 }
 
+/** One row per hyperparameter of a run, as its sort tuple (kept by triggers from experiments.hyperparams; never written directly). */
+export interface ExperimentParamsTable {
+	experiment_id: string;
+	workspace_id: string;
+	key: string;
+	/** 0: a number, 1: a string, 2: anything else (boolean, null, list, object). */
+	kind: number;
+	/** The number; a boolean as 1 or 0; otherwise 0. */
+	number_value: number;
+	/** The string (code-point order); otherwise empty. */
+	text_value: string;
+}
+
 /** Directed links between experiments (for example a fine-tune pointing at its base run). */
 export interface ExperimentReferencesTable {
 	experiment_id: string;
@@ -221,6 +234,7 @@ export interface WorkspacesTable {
 
 export interface Database {
 	api_keys: ApiKeysTable;
+	experiment_params: ExperimentParamsTable;
 	experiment_references: ExperimentReferencesTable;
 	experiments: ExperimentsTable;
 	invitations: InvitationsTable;

@@ -177,6 +177,34 @@ describe('the query language against its model', () => {
 		}
 	}, 60_000);
 
+	it('narrows a sort index walk by a comparison of the sort key itself, and still applies the rest', async () => {
+		// sortIndexBounds turns these into index bounds; mixed with other atoms (and an `or` that
+		// must not become one) the pages must still be the model's.
+		const random = seeded(11);
+		const bounded: Array<[string, string[]]> = [
+			['hp.lr', ['1e-3', '0.01', '3e-4']],
+			['hp.bs', ['32', '64']],
+			['result.acc', ['0.5', '0.75']],
+			['metric.loss.min', ['0.3', '0.4']],
+			['metric."val/loss".last', ['0.4', '0.9']]
+		];
+		for (const [key, values] of bounded)
+			for (const op of ['<', '<=', '>', '>=', '='])
+				for (const order of ['asc', 'desc'] as const) {
+					const value = pick(random, values);
+					const filter = pick(random, [
+						`${key} ${op} ${value}`,
+						`${key} ${op} ${value} and ${atom(random)}`,
+						`${atom(random)} and (${key} ${op} ${value} or ${atom(random)})`
+					]);
+					expect({ filter, order, ids: await listIds({ filter, sort: key, order }) }).toEqual({
+						filter,
+						order,
+						ids: modelIds(filter, parseKey(key), order)
+					});
+				}
+	}, 120_000);
+
 	it('refuses a sort by tag with a 400 naming sort, as the API does any bad key', async () => {
 		for (const sort of ['tag', 'metric.', 'hp.lr <']) {
 			const query = new URLSearchParams({ sort });

@@ -84,4 +84,51 @@ describe('the workspace on series and results rows', () => {
 			{ kind: 'series', workspace_id: own }
 		]);
 	});
+
+	it('keeps experiment_params equal to the run’s hyperparameters through create, update and moves', async () => {
+		const first = await createTeamWorkspace(ownerId, 'Params A');
+		const second = await createTeamWorkspace(ownerId, 'Params B');
+		const run = await createExperiment(
+			{ token },
+			{
+				name: 'params',
+				workspaceId: first,
+				hyperparams: [
+					{ key: 'lr', value: 0.001 },
+					{ key: 'optimizer', value: 'adam' },
+					{ key: 'amp', value: true },
+					{ key: 'eager', value: false }
+				]
+			}
+		);
+		const params = async () =>
+			(
+				await sql<{
+					workspace_id: string;
+					key: string;
+					kind: number;
+					number_value: number;
+					text_value: string;
+				}>`
+					select workspace_id, key, kind, number_value, text_value from experiment_params
+					where experiment_id = ${run.id}::uuid order by key
+				`.execute(getDb())
+			).rows;
+		expect(await params()).toEqual([
+			{ workspace_id: first, key: 'amp', kind: 2, number_value: 1, text_value: '' },
+			{ workspace_id: first, key: 'eager', kind: 2, number_value: 0, text_value: '' },
+			{ workspace_id: first, key: 'lr', kind: 0, number_value: 0.001, text_value: '' },
+			{ workspace_id: first, key: 'optimizer', kind: 1, number_value: 0, text_value: 'adam' }
+		]);
+
+		const patched = await api('PATCH', `/api/experiments/${run.id}`, {
+			token,
+			body: { hyperparams: [{ key: 'lr', value: 0.1 }] }
+		});
+		expect(patched.status).toBe(200);
+		await getDb().updateTable('experiments').set({ workspace_id: second }).where('id', '=', run.id).execute();
+		expect(await params()).toEqual([
+			{ workspace_id: second, key: 'lr', kind: 0, number_value: 0.1, text_value: '' }
+		]);
+	});
 });

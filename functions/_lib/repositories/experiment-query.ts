@@ -226,17 +226,70 @@ export interface SortPlan {
 }
 
 /**
- * A summary column with an index on (workspace_id, name, column, experiment_id): its value is the
- * sort value of the runs that have one, in the index's order (see listWorkspaceExperiments).
+ * A table with an index on (workspace_id, <name column>, <sort columns...>, experiment_id) whose
+ * rows hold the sort parts of the runs that have the key, in the plan's order: the metric and
+ * result sorts' one value, the hyperparameter sort's (kind, number, text) tuple. See
+ * pageBySortIndex in experiment.repository.ts.
  */
 export interface SortIndex {
-	table: 'metric_series' | 'results';
-	column: 'last_value' | 'min_value' | 'max_value' | 'value';
+	table: 'metric_series' | 'results' | 'experiment_params';
+	nameColumn: 'name' | 'key';
 	name: string;
+	/** The plan's parts, in order, as this table's columns and the type a cursor text is cast to. */
+	columns: Array<{ column: string; type: 'float8' | 'int2' | 'text' }>;
+	/** A run has the key only if the (single) column is not null: a metric series may lack points. */
+	nullable: boolean;
+	/** The column a comparison of the key with a number reads (see sortIndexBounds). */
+	numberColumn: string;
+}
+
+const valueIndex = (
+	table: 'metric_series' | 'results',
+	name: string,
+	column: 'last_value' | 'min_value' | 'max_value' | 'value'
+): SortIndex => ({
+	table,
+	nameColumn: 'name',
+	name,
+	columns: [{ column, type: 'float8' }],
+	nullable: true,
+	numberColumn: column
+});
+
+/**
+ * Conditions on a sort index's columns that `filter` implies: its top-level `and` comparisons of
+ * the sort key itself with a number (`hp.lr < 1e-3` sorted by `hp.lr`). They bound the index
+ * range a page walks, so such a page starts at the first run that can match instead of reading
+ * past every run the filter then refuses; the filter itself is still checked on every run.
+ */
+export function sortIndexBounds(filter: Expr | undefined, key: Key, index: SortIndex): Sql[] {
+	const conjuncts = (expr: Expr): Expr[] => (expr.kind === 'and' ? expr.items.flatMap(conjuncts) : [expr]);
+	const bounds: Sql[] = [];
+	for (const item of filter ? conjuncts(filter) : []) {
+		if (item.kind !== 'compare' || item.value.type !== 'number' || !sameKey(item.key, key)) continue;
+		if (item.op === '!=' || item.op === '~') continue;
+		const bound = sql`${sql.ref(`s.${index.numberColumn}`)} ${sql.raw(item.op)} ${item.value.value}::float8`;
+		// A hyperparameter compares as a number only where it is one (kind 0).
+		bounds.push(index.table === 'experiment_params' ? sql`(s.kind = 0 and ${bound})` : bound);
+	}
+	return bounds;
+}
+
+function sameKey(a: Key, b: Key): boolean {
+	switch (a.kind) {
+		case 'field':
+			return b.kind === 'field' && a.field === b.field;
+		case 'metric':
+			return b.kind === 'metric' && a.name === b.name && a.aggregate === b.aggregate;
+		case 'hp':
+			return b.kind === 'hp' && a.name === b.name;
+		case 'result':
+			return b.kind === 'result' && a.name === b.name;
+	}
 }
 
 /** The metric aggregates whose column has a sort index. */
-const INDEXED_AGGREGATES: Partial<Record<MetricAggregate, SortIndex['column']>> = {
+const INDEXED_AGGREGATES: Partial<Record<MetricAggregate, 'last_value' | 'min_value' | 'max_value'>> = {
 	last: 'last_value',
 	min: 'min_value',
 	max: 'max_value'
@@ -261,7 +314,20 @@ export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 						expression: sql`(case when jsonb_typeof(${v}) = 'string' then e.hyperparams_by_key ->> ${key.name}::text else '' end) collate "C"`,
 						type: 'text'
 					}
-				]
+				],
+				// experiment_params holds these three parts (migration 20261207150000).
+				index: {
+					table: 'experiment_params',
+					nameColumn: 'key',
+					name: key.name,
+					columns: [
+						{ column: 'kind', type: 'int2' },
+						{ column: 'number_value', type: 'float8' },
+						{ column: 'text_value', type: 'text' }
+					],
+					nullable: false,
+					numberColumn: 'number_value'
+				}
 			};
 		}
 		case 'result': {
@@ -270,7 +336,7 @@ export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 				present: sql`(${value} is not null)`,
 				parts: [{ expression: value, type: 'float8' }],
 				nullWhenMissing: true,
-				index: { table: 'results', column: 'value', name: key.name }
+				index: valueIndex('results', key.name, 'value')
 			};
 		}
 		case 'metric': {
@@ -280,7 +346,7 @@ export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 				present: sql`(${value} is not null)`,
 				parts: [{ expression: value, type: 'float8' }],
 				nullWhenMissing: true,
-				...(indexed ? { index: { table: 'metric_series', column: indexed, name: key.name } } : {})
+				...(indexed ? { index: valueIndex('metric_series', key.name, indexed) } : {})
 			};
 		}
 		case 'field':

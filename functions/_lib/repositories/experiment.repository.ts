@@ -24,6 +24,7 @@ import {
 	cursorText,
 	filterSql,
 	orderByTerms,
+	sortIndexBounds,
 	sortPlan,
 	type QueryClock,
 	type SortIndex,
@@ -392,7 +393,9 @@ export async function listWorkspaceExperiments(
 	// The count (asked for only: it reads every matching run) runs alongside the page.
 	const [rows, total] = await Promise.all([
 		plan.index
-			? pageBySortIndex(db, workspaceId, conditions, plan.index, options)
+			? pageBySortIndex(db, workspaceId, conditions, plan.index, options, {
+					bounds: sortIndexBounds(options.filter, options.sort, plan.index)
+				})
 			: pageByScan(db, conditions, plan, options),
 		options.count ? countMatching(db, conditions) : undefined
 	]);
@@ -442,56 +445,69 @@ async function pageByScan(
 }
 
 /**
- * The same page through a sort index on (workspace_id, name, value, experiment_id): first the runs
- * with a value, walking the index from the cursor and checking the filter on each run met, so
- * a page reads about (page size / share of runs matching) runs whatever its depth; then, once
- * those run out, the runs without a value by id (experiments_workspace_id_idx). The orders and
- * cursors are exactly those of pageByScan's plan (`value nulls last, id`), so a cursor from one
- * serves the other and the model-checking test compares both with the same model.
+ * The same page through a sort index (experiment-query.ts's SortIndex): first the runs with the
+ * key, walking the index from the cursor and checking the filter on each run met, so a page reads
+ * about (page size / share of runs matching) runs whatever its depth; then, once those run out,
+ * the runs without the key by id (experiments_workspace_id_idx). The orders and cursors are
+ * exactly those of pageByScan's plan (parts, then id; runs without the key last), so a cursor
+ * from one serves the other, and the model-checking test compares both with the same model.
  */
 async function pageBySortIndex(
 	db: Db,
 	workspaceId: string,
 	conditions: RawBuilder<SqlBool>[],
 	index: SortIndex,
-	options: PageOptions
+	options: PageOptions,
+	implied: { bounds: RawBuilder<unknown>[] }
 ): Promise<PagedRow[]> {
 	const wanted = options.limit + 1;
 	const direction = sql.raw(options.order);
 	const beyond = sql.raw(options.order === 'asc' ? '>' : '<');
 	const table = sql.table(index.table);
-	const value = sql.ref(`s.${index.column}`);
+	const named = sql`s.${sql.ref(index.nameColumn)} = ${index.name}::text`;
+	const parts = index.columns.map(({ column }) => sql.ref(`s.${column}`));
+	const hasKey = index.nullable ? sql`and ${parts[0]} is not null` : sql``;
+	const bounded = sql.join(
+		implied.bounds.map((bound) => sql`and ${bound}`),
+		sql` `
+	);
 	const matching = sql.join(conditions, sql` and `);
 	const after = options.after;
-	let valued: PagedRow[] = [];
+	let keyed: PagedRow[] = [];
 	if (!after || after.present) {
 		const fromCursor = after
-			? sql`and (${value}, s.experiment_id) ${beyond} (${after.values[0]}::text::float8, ${after.id}::uuid)`
+			? sql`and (${sql.join(parts)}, s.experiment_id) ${beyond} (${sql.join(
+					index.columns.map(
+						({ type }, i) =>
+							sql`${after.values[i]}::text::${sql.raw(type === 'int2' ? 'float8::int2' : type)}${type === 'text' ? sql` collate "C"` : sql``}`
+					)
+				)}, ${after.id}::uuid)`
 			: sql``;
+		// Cursor texts as pageByScan writes them: float8's shortest exact text for every number.
+		const cursorValues = parts.map((part, i) =>
+			index.columns[i].type === 'text' ? sql`${part}::text` : sql`${part}::float8::text`
+		);
 		const result = await sql<PagedRow>`
-			select e.*, true as cursor_present, array[(${value})::float8::text] as cursor_values
+			select e.*, true as cursor_present, array[${sql.join(cursorValues)}] as cursor_values
 			from ${table} s join experiments e on e.id = s.experiment_id
-			where s.workspace_id = ${workspaceId}::uuid and s.name = ${index.name}::text
-				and ${value} is not null ${fromCursor} and ${matching}
-			order by ${value} ${direction}, s.experiment_id ${direction}
+			where s.workspace_id = ${workspaceId}::uuid and ${named} ${hasKey} ${bounded} ${fromCursor}
+				and ${matching}
+			order by ${sql.join(parts.map((part) => sql`${part} ${direction}`))}, s.experiment_id ${direction}
 			limit ${wanted}
 		`.execute(db);
-		valued = result.rows;
+		keyed = result.rows;
 	}
-	if (valued.length === wanted) return valued;
+	if (keyed.length === wanted) return keyed;
 	const fromId = after && !after.present ? sql`and e.id ${beyond} ${after.id}::uuid` : sql``;
 	const missing = await sql<PagedRow>`
 		select e.*, false as cursor_present, array[]::text[] as cursor_values
 		from experiments e
 		where ${matching} ${fromId}
-			and not exists (
-				select from ${table} s
-				where s.experiment_id = e.id and s.name = ${index.name}::text and ${value} is not null
-			)
+			and not exists (select from ${table} s where s.experiment_id = e.id and ${named} ${hasKey})
 		order by e.id ${direction}
-		limit ${wanted - valued.length}
+		limit ${wanted - keyed.length}
 	`.execute(db);
-	return [...valued, ...missing.rows];
+	return [...keyed, ...missing.rows];
 }
 
 async function countMatching(db: Db, conditions: RawBuilder<SqlBool>[]): Promise<number> {
