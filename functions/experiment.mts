@@ -1,14 +1,22 @@
 import type { Config } from '@netlify/functions';
-import { UpdateExperimentBody } from './_lib/contracts/experiments.ts';
+import {
+	UpdateExperimentBody,
+	type Experiment,
+	type ExperimentDetail
+} from './_lib/contracts/experiments.ts';
 import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
+import type { Db } from './_lib/db.ts';
+import { readContextSummary, readNotes, writeNotes } from './_lib/repositories/run-context.repository.ts';
 import {
 	deleteExperiment,
 	getExperiment,
 	updateExperiment
 } from './_lib/repositories/experiment.repository.ts';
+
+const UPDATE_BODY_LIMIT = 1024 * 1024;
 
 export const config: Config = { path: '/api/experiments/:id', method: ['GET', 'PATCH', 'DELETE'] };
 
@@ -19,21 +27,31 @@ export const config: Config = { path: '/api/experiments/:id', method: ['GET', 'P
 export default endpoint(config, 'Experiments', {
 	GET: method({
 		...onExperiment('viewer'),
-		docs: { success: '200 `Experiment`' },
+		docs: { success: '200 `Experiment` with `notes` and `context`' },
 		handle: async ({ req, db, params }) => {
 			const experiment = await getExperiment(db, params.id, publicOrigin(req));
 			if (!experiment) throw notFound('Experiment');
-			return json(experiment);
+			return json(await withDetail(db, experiment));
 		}
 	}),
 	PATCH: method({
 		...onExperiment('editor'),
 		body: UpdateExperimentBody,
-		docs: { request: '`{name?, description?, tags?, hyperparams?, status?}`', success: '200 `Experiment`' },
-		handle: async ({ req, db, params, body }) => {
-			const experiment = await updateExperiment(db, params.id, body, publicOrigin(req));
+		// Notes may be 100,000 characters of up to 4 bytes each, escaped as JSON.
+		bodyLimit: UPDATE_BODY_LIMIT,
+		docs: {
+			request: '`{name?, description?, tags?, hyperparams?, status?, notes?}` (`notes`: markdown)',
+			success: '200 `Experiment` with `notes` and `context`'
+		},
+		handle: async ({ req, db, principal, params, body }) => {
+			const { notes, ...changes } = body;
+			const experiment = await db.transaction().execute(async (tx) => {
+				const updated = await updateExperiment(tx, params.id, changes, publicOrigin(req));
+				if (updated && notes !== undefined) await writeNotes(tx, params.id, notes, principal.userId);
+				return updated;
+			});
 			if (!experiment) throw notFound('Experiment');
-			return json(experiment);
+			return json(await withDetail(db, experiment));
 		}
 	}),
 	DELETE: method({
@@ -45,3 +63,11 @@ export default endpoint(config, 'Experiments', {
 		}
 	})
 });
+
+async function withDetail(db: Db, experiment: Experiment): Promise<ExperimentDetail> {
+	const [notes, context] = await Promise.all([
+		readNotes(db, experiment.id),
+		readContextSummary(db, experiment.id)
+	]);
+	return { ...experiment, notes, context };
+}

@@ -1,6 +1,6 @@
 import type { Config } from '@netlify/functions';
 import { requireWorkspaceRole } from './_lib/authorize.ts';
-import { CreateExperimentBody } from './_lib/contracts/experiments.ts';
+import { CreateExperimentBody, type ExperimentDetail } from './_lib/contracts/experiments.ts';
 import { endpoint, method } from './_lib/endpoint.ts';
 import { notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
@@ -18,7 +18,7 @@ export default endpoint(config, 'Experiments', {
 	POST: method({
 		access: 'signed-in',
 		body: CreateExperimentBody,
-		docs: { who: 'editor', success: '201 `Experiment`' },
+		docs: { who: 'editor', success: '201 `Experiment` (with `notes` and `context`)' },
 		handle: async ({ req, db, principal, body }) => {
 			const workspaceId =
 				body.workspaceId ?? principal.keyWorkspaceId ?? (await ensurePersonalWorkspace(db, principal.userId));
@@ -37,7 +37,9 @@ export default endpoint(config, 'Experiments', {
 				publicOrigin(req)
 			);
 			if (!experiment) throw notFound('Workspace');
-			return json(experiment, 201);
+			// The single-read shape (as GET /api/experiments/:id): a new run has no notes or context yet.
+			const created: ExperimentDetail = { ...experiment, notes: '', context: null };
+			return json(created, 201);
 		}
 	})
 });

@@ -19,6 +19,9 @@ import * as z from 'zod';
 import { ApiError } from './errors.ts';
 import { DEFAULT_EXPORT_TIMEOUT_MS } from './repositories/metric-export.repository.ts';
 
+/** Console text one run may store unless TORA_CONSOLE_MAX_BYTES says otherwise: 100 MB. */
+export const DEFAULT_CONSOLE_MAX_BYTES = 100 * 1024 * 1024;
+
 export class ConfigError extends Error {}
 
 export const TORA_VERSION = '0.1.0';
@@ -131,6 +134,11 @@ export const EnvSchema = z.object({
 		'a positive number of minutes',
 		(minutes) => Number.isFinite(minutes) && minutes > 0
 	),
+	TORA_CONSOLE_MAX_BYTES: checkedNumber(
+		'TORA_CONSOLE_MAX_BYTES',
+		`a whole number of bytes (unset: ${DEFAULT_CONSOLE_MAX_BYTES})`,
+		wholeAtLeast(1, Number.MAX_SAFE_INTEGER)
+	),
 	TORA_AUTH_FAILURES_PER_IP: positiveCount(60),
 	TORA_AUTH_FAILURES_PER_KEY: positiveCount(20),
 	TORA_TRUSTED_PROXIES: list
@@ -183,12 +191,17 @@ export interface ToraConfig {
 	exportTimeoutMs: Setting<number>;
 	/** `TORA_CRASHED_AFTER_MINUTES`; undefined: liveness.ts's default. */
 	crashedAfterMinutes: Setting<number | undefined>;
+	/** `TORA_CONSOLE_MAX_BYTES`: console text one run may store. */
+	consoleMaxBytes: Setting<number>;
 	/** `TORA_AUTH_FAILURES_PER_IP` / `_PER_KEY`: failed authentications allowed per minute. */
 	authFailuresPerIp: number;
 	authFailuresPerKey: number;
 	/** `TORA_TRUSTED_PROXIES`: entries as given (server/auth-rate-limit.ts checks them). */
 	trustedProxies: string[];
 }
+
+const withDefault = <T>(setting: Setting<T | undefined>, fallback: T): Setting<T> =>
+	setting.ok ? { ok: true, value: setting.value ?? fallback } : setting;
 
 /** Builds the configuration from an environment (by default this process's). Never throws. */
 export function loadConfig(env: Environment = process.env, runtime: Runtime = 'function'): ToraConfig {
@@ -218,6 +231,7 @@ export function loadConfig(env: Environment = process.env, runtime: Runtime = 'f
 			? { ok: true, value: exportTimeout.value ?? DEFAULT_EXPORT_TIMEOUT_MS }
 			: exportTimeout,
 		crashedAfterMinutes: vars.TORA_CRASHED_AFTER_MINUTES,
+		consoleMaxBytes: withDefault(vars.TORA_CONSOLE_MAX_BYTES, DEFAULT_CONSOLE_MAX_BYTES),
 		authFailuresPerIp: vars.TORA_AUTH_FAILURES_PER_IP,
 		authFailuresPerKey: vars.TORA_AUTH_FAILURES_PER_KEY,
 		trustedProxies: vars.TORA_TRUSTED_PROXIES

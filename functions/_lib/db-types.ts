@@ -45,6 +45,35 @@ export interface ApiKeysTable {
 	expires_at: Timestamp | null;
 }
 
+/** Lines a run printed, numbered by its SDK (seq from 1); stream 1 is stdout, 2 stderr. */
+export interface ConsoleLinesTable {
+	experiment_id: string;
+	seq: number;
+	time: Timestamp;
+	/** 1: stdout, 2: stderr. */
+	stream: number;
+	text: string;
+}
+
+/** What the SDK captured when the run started (git, command, machine, packages, allowed env vars); sent once, replaced whole. */
+export interface ExperimentContextTable {
+	experiment_id: string;
+	summary: Json;
+	git_diff: string | null;
+	git_diff_truncated: Generated<boolean>;
+	packages: Generated<Json>;
+	env: Generated<Json>;
+	captured_at: Generated<Timestamp>;
+}
+
+/** Markdown notes of a run, written by people (absent when empty); rendered sanitised by the site. */
+export interface ExperimentNotesTable {
+	experiment_id: string;
+	body: string;
+	updated_at: Generated<Timestamp>;
+	updated_by: string | null;
+}
+
 /** One row per hyperparameter of a run, as its sort tuple (kept by triggers from experiments.hyperparams; never written directly). */
 export interface ExperimentParamsTable {
 	experiment_id: string;
@@ -86,6 +115,8 @@ export interface ExperimentsTable {
 	hyperparams_by_key: GeneratedAlways<Json>;
 	/** The last time the run's SDK wrote anything (created, logged, updated, heartbeat); a running run not seen for a while shows as crashed. */
 	last_seen_at: Generated<Timestamp>;
+	/** Bytes of console text stored for the run, counted by the console ingest against the per-run cap. */
+	console_bytes: Generated<number>;
 }
 
 /** Invitation of an email address (signed in or not yet) to a workspace with a role; accepted once. */
@@ -234,6 +265,9 @@ export interface WorkspacesTable {
 
 export interface Database {
 	api_keys: ApiKeysTable;
+	console_lines: ConsoleLinesTable;
+	experiment_context: ExperimentContextTable;
+	experiment_notes: ExperimentNotesTable;
 	experiment_params: ExperimentParamsTable;
 	experiment_references: ExperimentReferencesTable;
 	experiments: ExperimentsTable;

@@ -115,7 +115,25 @@ function atom(random: () => number): string {
 			`result.${pick(random, WORLD.results)} ${pick(random, ['<', '<=', '>', '>=', '=', '!='])} ${number()}`,
 		() => `result.acc in (0.5, 0.9)`,
 		() => `${metric()} ${pick(random, ['<', '<=', '>', '>=', '=', '!='])} ${number()}`,
-		() => `${metric()} not in (0.4, 3)`
+		() => `${metric()} not in (0.4, 3)`,
+		() => `notes ~ ${quote(pick(random, ['w&b', 'STEP', '50%', '—']))}`,
+		() => `notes ${pick(random, ['=', '!='])} ${quote(pick(random, [...WORLD.notes, '']))}`,
+		() => `git.commit ${pick(random, ['=', '!='])} ${quote(pick(random, WORLD.commits))}`,
+		() => `git.branch in (${quote(pick(random, WORLD.branches))}, "main")`,
+		() => `git.remote ~ ${quote(pick(random, ['HTTPS', 'git@']))}`,
+		() => `git.dirty ${pick(random, ['=', '!='])} ${pick(random, ['true', 'false'])}`,
+		() => `host ${pick(random, ['=', '~', '!='])} ${quote(pick(random, [...WORLD.hosts, 'gpu']))}`,
+		() => `gpu ${pick(random, ['=', '!=', '~'])} ${quote(pick(random, [...WORLD.gpus, 'a100', 'NVIDIA']))}`,
+		() => `gpu not in (${quote(pick(random, WORLD.gpus))})`,
+		() =>
+			`${pick(random, ['cpus', 'memory'])} ${pick(random, ['<', '<=', '>', '>=', '=', '!='])} ${pick(random, ['8', '16', '16e9', '64000000000'])}`,
+		() => `runtime ~ ${quote(pick(random, ['python', '3.11', 'NODE']))}`,
+		() => `runtime = ${quote(pick(random, ['python 3.11.7', 'node 20.20.2', 'node']))}`,
+		() => `command ~ ${quote(pick(random, ['--lr', 'a b', '-m train']))}`,
+		() => `os = "Linux 6.1.0"`,
+		() => `cwd != "/home/ana/proj"`,
+		() =>
+			`has ${pick(random, ['git.commit', 'git.branch', 'git.dirty', 'host', 'gpu', 'cpus', 'runtime', 'command'])}`
 	];
 	return pick(random, choices)();
 }
@@ -145,14 +163,23 @@ const SORT_KEYS = [
 	'metric."val/loss".last',
 	'metric.loss.first',
 	'metric."acc.top1".count',
-	'metric.loss.last_step'
+	'metric.loss.last_step',
+	'notes',
+	'git.commit',
+	'git.branch',
+	'git.dirty',
+	'host',
+	'runtime',
+	'command',
+	'cpus',
+	'memory'
 ];
 
 describe('the query language against its model', () => {
 	it('selects and orders as the model does, page by page', async () => {
 		const random = seeded(7);
 		let nonEmpty = 0;
-		for (let i = 0; i < 300; i++) {
+		for (let i = 0; i < 400; i++) {
 			const filter = expression(random, 3);
 			const sort = pick(random, SORT_KEYS);
 			const order = pick(random, ['asc', 'desc'] as const);
@@ -206,7 +233,7 @@ describe('the query language against its model', () => {
 	}, 120_000);
 
 	it('refuses a sort by tag with a 400 naming sort, as the API does any bad key', async () => {
-		for (const sort of ['tag', 'metric.', 'hp.lr <']) {
+		for (const sort of ['tag', 'gpu', 'metric.', 'hp.lr <']) {
 			const query = new URLSearchParams({ sort });
 			const result = await api('GET', `/api/workspaces/${world.workspaceId}/experiments?${query}`, { token });
 			expect([sort, result.status, Object.keys(result.body.error?.fields ?? {})]).toEqual([

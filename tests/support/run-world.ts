@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MetricAggregate } from '../../functions/_lib/contracts/query/ast.ts';
 import type { HyperparamValue, QueryRun } from '../../functions/_lib/contracts/query/evaluate.ts';
+import type { ContextSummary } from '../../functions/_lib/contracts/run-context.ts';
 import { getDb } from '../../functions/_lib/db.ts';
 
 /** A small deterministic PRNG (mulberry32). */
@@ -29,7 +30,18 @@ export const WORLD = {
 	optimizers: ['adam', 'sgd', 'AdamW', 'ad'],
 	rates: [0.1, 0.01, 0.001, 0.0003, 0.0001, 1e-5],
 	metrics: ['loss', 'val/loss', 'acc.top1'],
-	results: ['acc', 'f1']
+	results: ['acc', 'f1'],
+	notes: [
+		'see **W&B** comparison',
+		'Diverged at step 300 — lr too high',
+		'baseline for the 50% dropout_rate sweep'
+	],
+	commits: ['0f3c2a9b1d', 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 'deadbeef00'],
+	branches: ['main', 'feature/Long-Branch', 'main2'],
+	remotes: ['https://github.com/acme/tora.git', 'git@github.com:acme/tora.git'],
+	hosts: ['gpu-box-1', 'GPU-box-2', 'laptop.local'],
+	gpus: ['NVIDIA A100-SXM4-80GB', 'NVIDIA H100 80GB HBM3', 'Tesla T4'],
+	commands: [['train.py', '--lr', '0.001'], ['-m', 'train', '--config', 'a b.yaml'], ['train.py']]
 } as const;
 
 export const DAY_MS = 86_400_000;
@@ -56,6 +68,8 @@ export async function buildRunWorld(
 	now = Date.now()
 ): Promise<RunWorld> {
 	const random = seeded(seed);
+	// Notes and context draw from their own sequence, so the rest of the world stays as it was.
+	const contextRandom = seeded(seed + 1);
 	const db = getDb();
 	const runs: QueryRun[] = [];
 	for (let i = 0; i < count; i++) {
@@ -91,6 +105,8 @@ export async function buildRunWorld(
 				last_step: empty ? null : pick(random, [2, 9, 99])
 			});
 		}
+		const notes = contextRandom() < 0.4 ? pick(contextRandom, WORLD.notes) : '';
+		const captured = contextRandom() < 0.7 ? worldContext(contextRandom) : null;
 		const run: QueryRun = {
 			id,
 			name: `${pick(random, WORLD.names)}${random() < 0.5 ? '' : `-${i % 7}`}`,
@@ -101,6 +117,8 @@ export async function buildRunWorld(
 			updated,
 			duration: (lastSeen - created) / 1000,
 			creator: creator?.[1] ?? null,
+			notes,
+			context: captured?.model ?? {},
 			hyperparams,
 			results,
 			metrics
@@ -122,6 +140,13 @@ export async function buildRunWorld(
 				last_seen_at: new Date(lastSeen)
 			})
 			.execute();
+		if (notes) await db.insertInto('experiment_notes').values({ experiment_id: id, body: notes }).execute();
+		if (captured) {
+			await db
+				.insertInto('experiment_context')
+				.values({ experiment_id: id, summary: captured.summary })
+				.execute();
+		}
 		for (const [name, value] of results) {
 			await db.insertInto('results').values({ experiment_id: id, name, value }).execute();
 		}
@@ -143,4 +168,52 @@ export async function buildRunWorld(
 		}
 	}
 	return { workspaceId, runs, emails: creators.map(([, email]) => email) };
+}
+
+/**
+ * A captured context with parts missing at random, as experiment_context.summary stores it
+ * (run-context.repository's contextSummary) and as the query keys read it (evaluate.ts).
+ */
+function worldContext(random: () => number): { summary: ContextSummary; model: QueryRun['context'] } {
+	const maybe = <T>(value: T): T | null => (random() < 0.75 ? value : null);
+	const git = maybe({
+		commit: pick(random, WORLD.commits),
+		branch: maybe(pick(random, WORLD.branches)),
+		remote: maybe(pick(random, WORLD.remotes)),
+		dirty: maybe(random() < 0.5)
+	});
+	const runtime = maybe(
+		random() < 0.5 ? { name: 'python', version: '3.11.7' } : { name: 'node', version: '20.20.2' }
+	);
+	const command = maybe([...pick(random, WORLD.commands)]);
+	const gpus = WORLD.gpus.filter(() => random() < 0.3).map((name) => ({ name, memory_bytes: 80e9 }));
+	const summary: ContextSummary = {
+		git,
+		command,
+		cwd: maybe('/home/ana/proj'),
+		runtime,
+		os: maybe(pick(random, ['Linux 6.1.0', 'Darwin 24.1'])),
+		host: maybe(pick(random, WORLD.hosts)),
+		cpus: maybe(pick(random, [8, 16, 64])),
+		memory_bytes: maybe(pick(random, [16e9, 64e9])),
+		gpus
+	};
+	const model: Record<string, string | number | boolean | readonly string[]> = {
+		gpu: gpus.map((g) => g.name)
+	};
+	const set = (key: string, value: string | number | boolean | null | undefined) => {
+		if (value !== null && value !== undefined) model[key] = value;
+	};
+	set('git.commit', git?.commit);
+	set('git.branch', git?.branch);
+	set('git.remote', git?.remote);
+	set('git.dirty', git?.dirty);
+	set('host', summary.host);
+	set('os', summary.os);
+	set('runtime', runtime && `${runtime.name} ${runtime.version}`);
+	set('cwd', summary.cwd);
+	set('command', command?.join(' '));
+	set('cpus', summary.cpus);
+	set('memory', summary.memory_bytes);
+	return { summary, model };
 }

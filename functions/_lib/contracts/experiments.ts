@@ -3,6 +3,7 @@ import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, U
 import { MetricName, metricNameList } from './logs.ts';
 import { formatKey, QUERY_LIMITS, QuerySyntaxError, type Expr, type Key } from './query/ast.ts';
 import { parseKey, parseQuery, parseSortKey } from './query/parse.ts';
+import { ContextSummary, ExperimentNotes } from './run-context.ts';
 import {
 	MAX_DESCRIPTION_LENGTH,
 	MAX_EXPERIMENT_NAME_LENGTH,
@@ -129,10 +130,11 @@ export const UpdateExperimentBody = z
 		description: ExperimentDescription.optional(),
 		hyperparams: Hyperparams.optional(),
 		tags: Tags.optional(),
-		status: ExperimentStatus.optional()
+		status: ExperimentStatus.optional(),
+		notes: ExperimentNotes.optional()
 	})
 	.refine((body) => Object.values(body).some((value) => value !== undefined), {
-		error: 'give at least one of name, description, hyperparams, tags, status'
+		error: 'give at least one of name, description, hyperparams, tags, status, notes'
 	});
 export type UpdateExperimentBody = z.infer<typeof UpdateExperimentBody>;
 
@@ -338,6 +340,16 @@ export const Experiment = z.object({
 	result_count: z.number().int()
 });
 export type Experiment = z.infer<typeof Experiment>;
+
+/**
+ * One experiment as its own page reads it (`GET`/`PATCH /api/experiments/:id`): the list shape
+ * plus its markdown notes and the summary of its captured context, which lists leave out.
+ */
+export const ExperimentDetail = Experiment.extend({
+	notes: z.string(),
+	context: ContextSummary.nullable()
+});
+export type ExperimentDetail = z.infer<typeof ExperimentDetail>;
 
 /**
  * `GET /api/workspaces/:id/experiments` response data. `metric_names`: the first names (sorted)

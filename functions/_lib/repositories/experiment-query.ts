@@ -17,6 +17,7 @@ import type {
 	MetricAggregate,
 	RunField
 } from '../contracts/query/ast.ts';
+import { isContextField, type ContextField } from '../contracts/query/ast.ts';
 
 type Sql = RawBuilder<unknown>;
 
@@ -67,7 +68,11 @@ function presence(key: Key, clock: QueryClock): Sql {
 			// `has metric.x` asks whether the series exists; a comparison needs its value too.
 			return sql`exists (select from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text)`;
 		case 'field':
-			return key.field === 'creator' ? sql`(${fieldValue('creator', clock)} is not null)` : sql`true`;
+			if (key.field === 'gpu') return sql`(${contextValue('gpu')} is not null)`;
+			if (key.field === 'creator' || isContextField(key.field)) {
+				return sql`(${fieldValue(key.field, clock)} is not null)`;
+			}
+			return sql`true`;
 	}
 }
 
@@ -105,8 +110,20 @@ function fieldComparison(
 		case 'created':
 		case 'updated':
 			return instant(fieldValue(field, clock), op, value);
+		case 'gpu': {
+			const names = sql`jsonb_path_query_array(${contextValue('gpu')}, '$[*].name')`;
+			if (op === '~')
+				return sql`exists (select from jsonb_array_elements_text(${names}) as g(name) where ${contains(sql`g.name`, value)})`;
+			return sql`coalesce(${names} @> jsonb_build_array(${text(value)}::text), false)`;
+		}
 		case 'duration':
+		case 'cpus':
+		case 'memory':
 			return numeric(fieldValue(field, clock), op, value);
+		case 'git.dirty':
+			return value.type === 'boolean'
+				? sql`coalesce(${fieldValue(field, clock)} = ${value.value}::boolean, false)`
+				: sql`false`;
 		default:
 			return op === '~'
 				? contains(fieldValue(field, clock), value)
@@ -114,9 +131,27 @@ function fieldComparison(
 	}
 }
 
-/** The SQL value of a field of `e`. */
-function fieldValue(field: Exclude<RunField, 'tag'>, clock: QueryClock): Sql {
+/** The SQL value of a field of `e`; null where the run has none (no creator, no context). */
+function fieldValue(field: Exclude<RunField, 'tag' | 'gpu'>, clock: QueryClock): Sql {
 	switch (field) {
+		case 'notes':
+			return sql`coalesce((select n.body from experiment_notes n where n.experiment_id = e.id), '')`;
+		case 'git.commit':
+		case 'git.branch':
+		case 'git.remote':
+		case 'host':
+		case 'os':
+		case 'cwd':
+			return sql`(${contextValue(field)} #>> '{}')`;
+		case 'git.dirty':
+			return sql`(${contextValue(field)})::boolean`;
+		case 'cpus':
+		case 'memory':
+			return sql`(${contextValue(field)})::float8`;
+		case 'runtime':
+			return sql`((${contextValue(field)} ->> 'name') || ' ' || (${contextValue(field)} ->> 'version'))`;
+		case 'command':
+			return sql`(select string_agg(a.arg, ' ' order by a.i) from jsonb_array_elements_text(${contextValue(field)}) with ordinality as a(arg, i))`;
 		case 'name':
 			return sql`e.name`;
 		case 'description':
@@ -132,6 +167,27 @@ function fieldValue(field: Exclude<RunField, 'tag'>, clock: QueryClock): Sql {
 		case 'creator':
 			return sql`(select p.email from profiles p where p.id = e.created_by)`;
 	}
+}
+
+/** Where each context key lives in experiment_context.summary (see contextSummary). */
+const CONTEXT_PATHS: Record<ContextField, string> = {
+	'git.commit': '{git,commit}',
+	'git.branch': '{git,branch}',
+	'git.remote': '{git,remote}',
+	'git.dirty': '{git,dirty}',
+	host: '{host}',
+	os: '{os}',
+	runtime: '{runtime}',
+	cwd: '{cwd}',
+	command: '{command}',
+	gpu: '{gpus}',
+	cpus: '{cpus}',
+	memory: '{memory_bytes}'
+};
+
+/** The jsonb at a context key's path; SQL null (not JSON null) when absent or JSON null. */
+function contextValue(field: ContextField): Sql {
+	return sql`(select nullif(c.summary #> ${CONTEXT_PATHS[field]}::text[], 'null'::jsonb) from experiment_context c where c.experiment_id = e.id)`;
 }
 
 const METRIC_COLUMNS: Record<MetricAggregate, string> = {
@@ -357,14 +413,41 @@ export function sortPlan(key: Key, clock: QueryClock): SortPlan {
 function fieldSortPlan(field: RunField, clock: QueryClock): SortPlan {
 	switch (field) {
 		case 'tag':
-			// parseSortKey refuses it: the contracts never hand a tag sort to the repository.
-			throw new Error('runs cannot be sorted by tag');
+		case 'gpu':
+			// parseSortKey refuses them: the contracts never hand a list sort to the repository.
+			throw new Error(`runs cannot be sorted by ${field}`);
 		case 'created':
 		case 'updated':
 			return { present: null, parts: [{ expression: fieldValue(field, clock), type: 'timestamptz' }] };
 		case 'duration':
 			return { present: null, parts: [{ expression: fieldValue(field, clock), type: 'float8' }] };
-		case 'creator': {
+		case 'cpus':
+		case 'memory': {
+			const value = fieldValue(field, clock);
+			return {
+				present: sql`(${value} is not null)`,
+				parts: [{ expression: value, type: 'float8' }],
+				nullWhenMissing: true
+			};
+		}
+		case 'git.dirty': {
+			// evaluate.ts ranks booleans false < true.
+			const value = sql`(${fieldValue(field, clock)})::int::float8`;
+			return {
+				present: sql`(${value} is not null)`,
+				parts: [{ expression: value, type: 'float8' }],
+				nullWhenMissing: true
+			};
+		}
+		case 'creator':
+		case 'git.commit':
+		case 'git.branch':
+		case 'git.remote':
+		case 'host':
+		case 'os':
+		case 'runtime':
+		case 'cwd':
+		case 'command': {
 			const value = fieldValue(field, clock);
 			return {
 				present: sql`(${value} is not null)`,

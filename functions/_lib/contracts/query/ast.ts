@@ -6,18 +6,46 @@
  * tree that exists is well typed.
  */
 
-/** Fields every run has. */
+/**
+ * What the SDK captured when a run started (its context): git state, command, machine. A run
+ * without a captured context, or without that part, has no value for these keys.
+ */
+export const CONTEXT_FIELDS = [
+	'git.commit',
+	'git.branch',
+	'git.remote',
+	'git.dirty',
+	'host',
+	'os',
+	'runtime',
+	'cwd',
+	'command',
+	'gpu',
+	'cpus',
+	'memory'
+] as const;
+export type ContextField = (typeof CONTEXT_FIELDS)[number];
+
+/** Fields every run has (the context ones only once captured). */
 export const RUN_FIELDS = [
 	'name',
 	'description',
+	'notes',
 	'tag',
 	'status',
 	'created',
 	'updated',
 	'duration',
-	'creator'
+	'creator',
+	...CONTEXT_FIELDS
 ] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
+
+export const isContextField = (field: RunField): field is ContextField =>
+	(CONTEXT_FIELDS as readonly string[]).includes(field);
+
+/** Fields with several values per run: filtered by (`tag = "x"` is "has tag x"), never sorted by. */
+export const LIST_FIELDS: readonly RunField[] = ['tag', 'gpu'];
 
 /** What a metric column shows of a series' summary. */
 export const METRIC_AGGREGATES = ['last', 'min', 'max', 'first', 'count', 'last_step'] as const;

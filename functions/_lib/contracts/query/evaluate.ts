@@ -7,7 +7,15 @@
  * hyperparameter, a metric it never logged, a creator that is gone) is false — `!=` and `not in`
  * included — so `not (...)` is always the exact complement.
  */
-import type { Expr, Key, Literal, MetricAggregate, RunStatus } from './ast.ts';
+import {
+	isContextField,
+	type ContextField,
+	type Expr,
+	type Key,
+	type Literal,
+	type MetricAggregate,
+	type RunStatus
+} from './ast.ts';
 
 export type HyperparamValue = string | number | boolean;
 
@@ -26,6 +34,13 @@ export interface QueryRun {
 	duration: number;
 	/** The creator's email; null once the account is gone. */
 	creator: string | null;
+	/** Markdown notes; empty when there are none. */
+	notes: string;
+	/**
+	 * The captured context as the query keys read it (`runtime` is "name version", `command` the
+	 * arguments joined by spaces, `gpu` the GPU names); a part not captured is absent.
+	 */
+	context: Readonly<Partial<Record<ContextField, string | number | boolean | readonly string[]>>>;
 	hyperparams: ReadonlyMap<string, HyperparamValue>;
 	results: ReadonlyMap<string, number>;
 	metrics: ReadonlyMap<string, Readonly<Record<MetricAggregate, number | null>>>;
@@ -59,7 +74,8 @@ function has(key: Key, run: QueryRun): boolean {
 	if (key.kind === 'hp') return run.hyperparams.has(key.name);
 	if (key.kind === 'result') return run.results.has(key.name);
 	if (key.kind === 'metric') return run.metrics.has(key.name);
-	return true;
+	if (isContextField(key.field)) return run.context[key.field] !== undefined;
+	return key.field !== 'creator' || run.creator !== null;
 }
 
 /** The run's value for a key; undefined when it has none. */
@@ -77,8 +93,16 @@ function valueOf(key: Key, run: QueryRun): Value | undefined {
 					return run.tags;
 				case 'creator':
 					return run.creator ?? undefined;
-				default:
+				case 'name':
+				case 'description':
+				case 'notes':
+				case 'status':
+				case 'created':
+				case 'updated':
+				case 'duration':
 					return run[key.field];
+				default:
+					return run.context[key.field];
 			}
 	}
 }

@@ -17,6 +17,8 @@ import {
 	QUERY_LIMITS,
 	QuerySyntaxError,
 	formatKey,
+	isContextField,
+	LIST_FIELDS,
 	RUN_FIELDS,
 	RUN_STATUSES,
 	type ComparisonOperator,
@@ -128,8 +130,8 @@ export function parseKey(text: string): Key {
 /** A key runs can be ordered by: any key but `tag` (a run has several). */
 export function parseSortKey(text: string): Key {
 	const key = parseKey(text);
-	if (key.kind === 'field' && key.field === 'tag') {
-		throw new QuerySyntaxError(1, 'runs cannot be sorted by tag; filter by it instead');
+	if (key.kind === 'field' && LIST_FIELDS.includes(key.field)) {
+		throw new QuerySyntaxError(1, `runs cannot be sorted by ${key.field}; filter by it instead`);
 	}
 	return key;
 }
@@ -203,8 +205,11 @@ class Parser {
 		if (isKeyword(token, 'has')) {
 			this.next();
 			const key = this.key();
-			if (key.kind === 'field')
-				throw this.error(token, "'has' applies to hp.<name>, result.<name> and metric.<name>");
+			if (key.kind === 'field' && !isContextField(key.field))
+				throw this.error(
+					token,
+					"'has' applies to hp.<name>, result.<name>, metric.<name> and the context keys (git.commit, host, ...)"
+				);
 			return { kind: 'has', key };
 		}
 		return this.comparison();
@@ -317,6 +322,10 @@ const KNOWN_KEYS = `${RUN_FIELDS.join(', ')}, hp.<name>, result.<name>, metric.<
 
 function resolveKey(parts: Token[], fail: (token: Token, message: string) => QuerySyntaxError): Key {
 	const [first, ...rest] = parts;
+	// Fields with a dot of their own (`git.commit`) before the `hp.`/`result.`/`metric.` prefixes.
+	if (!rest.length && (RUN_FIELDS as readonly string[]).includes(first.text)) {
+		return { kind: 'field', field: first.text as RunField };
+	}
 	const dot = first.text.indexOf('.');
 	const prefix = dot === -1 ? first.text : first.text.slice(0, dot);
 	if (dot === -1) {
@@ -366,14 +375,20 @@ function resolveKey(parts: Token[], fail: (token: Token, message: string) => Que
 	return { kind: 'metric', name, aggregate: aggregate as MetricAggregate };
 }
 
-type KeyType = 'text' | 'tag' | 'status' | 'date' | 'duration' | 'number' | 'hp';
+type KeyType = 'text' | 'tag' | 'status' | 'date' | 'duration' | 'number' | 'boolean' | 'hp';
 
 function keyType(key: Key): KeyType {
 	if (key.kind === 'hp') return 'hp';
 	if (key.kind !== 'field') return 'number';
 	switch (key.field) {
 		case 'tag':
+		case 'gpu':
 			return 'tag';
+		case 'cpus':
+		case 'memory':
+			return 'number';
+		case 'git.dirty':
+			return 'boolean';
 		case 'status':
 			return 'status';
 		case 'created':
@@ -386,7 +401,7 @@ function keyType(key: Key): KeyType {
 	}
 }
 
-const ALLOWS_IN = new Set<KeyType>(['text', 'tag', 'status', 'number', 'hp']);
+const ALLOWS_IN = new Set<KeyType>(['text', 'tag', 'status', 'number', 'boolean', 'hp']);
 const ORDERING: ComparisonOperator[] = ['<', '<=', '>', '>='];
 
 function checkOperator(
@@ -449,6 +464,10 @@ function literalFor(
 			if (!Number.isFinite(number)) throw fail(`expected a number, found '${text}'`);
 			return { type: 'number', value: number };
 		}
+		case 'boolean':
+			if (!quoted && (text === 'true' || text === 'false'))
+				return { type: 'boolean', value: text === 'true' };
+			throw fail(`expected true or false, found '${text}'`);
 		case 'date':
 			return dateLiteral(text, now, fail);
 		case 'duration':

@@ -3,7 +3,7 @@
  * go at the cursor. Deliberately forgiving — it reads only the tokens before the cursor, so it
  * helps while the query is still half-written and does not parse.
  */
-import { formatKey, RUN_FIELDS, RUN_STATUSES } from '$contracts/query/ast';
+import { formatKey, RUN_FIELDS, RUN_STATUSES, type RunField } from '$contracts/query/ast';
 
 export interface WorkspaceKeys {
 	hyperparams: string[];
@@ -134,15 +134,28 @@ function openListKey(tokens: Token[]): string | undefined {
 	return undefined;
 }
 
-const FIELD_DETAILS: Record<string, string> = {
+const FIELD_DETAILS: Record<RunField, string> = {
 	name: 'text',
 	description: 'text',
+	notes: 'markdown notes',
 	tag: 'tags',
 	status: 'running, finished, failed, crashed',
 	created: 'date: 2026-11-01, -7d',
 	updated: 'date: 2026-11-01, -7d',
 	duration: 'duration: 90s, 1h30m',
-	creator: "creator's email"
+	creator: "creator's email",
+	'git.commit': 'git commit at start',
+	'git.branch': 'git branch',
+	'git.remote': 'git remote URL',
+	'git.dirty': 'true: uncommitted changes',
+	host: 'machine name',
+	os: 'operating system',
+	runtime: 'e.g. "python 3.11.7"',
+	cwd: 'working directory',
+	command: 'command line',
+	gpu: 'GPU names (like tags)',
+	cpus: 'CPU count',
+	memory: 'memory in bytes'
 };
 
 /** Every key the workspace offers, in the order the list shows them. */
