@@ -21,7 +21,7 @@ export default endpoint(config, 'Logging, series and export', {
 		query: ConsoleQuery,
 		docs: {
 			request: '`?after=<seq>&limit=1..5000&q=<text>&stream=stdout|stderr&from=<ISO time>`',
-			success: '200 `{lines: [{seq, time, stream, text}], cursor, more}`'
+			success: '200 `{lines: [{seq, time, stream, text}], cursor, more, last_seq}`'
 		},
 		handle: async ({ db, params, query }) =>
 			json(await readConsole(db, params.id, query), 200, { 'cache-control': 'no-store' })

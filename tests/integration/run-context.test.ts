@@ -265,7 +265,7 @@ describe('console', () => {
 		);
 
 		const page1 = await api('GET', `/api/experiments/${run.id}/console?limit=3`, { token: viewer.token });
-		expect(page1.body.data).toMatchObject({ cursor: 3, more: true });
+		expect(page1.body.data).toMatchObject({ cursor: 3, more: true, last_seq: 4 });
 		expect(page1.body.data.lines.map((l: { text: string }) => l.text)).toEqual([
 			'epoch 1',
 			'warning: slow',
@@ -281,7 +281,7 @@ describe('console', () => {
 		expect(page2.body.data).toMatchObject({ cursor: 4, more: false, lines: [{ seq: 4, text: 'epoch 3' }] });
 		// A live tail at the end: nothing new, the cursor stays.
 		const tail = await api('GET', `/api/experiments/${run.id}/console?after=4`, { token: viewer.token });
-		expect(tail.body.data).toEqual({ lines: [], cursor: 4, more: false });
+		expect(tail.body.data).toEqual({ lines: [], cursor: 4, more: false, last_seq: 4 });
 	});
 
 	it('searches, filters by stream and jumps to a time; the cursor moves past what did not match', async () => {

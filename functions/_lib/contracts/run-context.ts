@@ -240,6 +240,8 @@ export const ConsolePage = z.object({
 	/** Pass as `after` to continue: the last line read (matching `q` or not), or `after` itself. */
 	cursor: z.number().int(),
 	/** Whether lines past `cursor` exist right now (more to page through, not live ones to come). */
-	more: z.boolean()
+	more: z.boolean(),
+	/** The run's highest stored seq (0: none): where a resumed SDK numbers on from. */
+	last_seq: z.number().int()
 });
 export type ConsolePage = z.infer<typeof ConsolePage>;

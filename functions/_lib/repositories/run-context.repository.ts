@@ -256,14 +256,20 @@ export async function readConsole(db: Db, experimentId: string, query: ConsoleQu
 		text: string;
 		scanned_last: string | null;
 		scanned: string;
+		last_seq: string;
 	}>`
 		with scanned as (
 			select seq, time, stream, text from console_lines
 			where experiment_id = ${experimentId}::uuid and seq > ${after}::bigint
 			order by seq limit ${scan}::int
 		),
-		edge as (select max(seq) as scanned_last, count(*) as scanned from scanned)
-		select m.seq::text, m.time, m.stream, m.text, edge.scanned_last::text, edge.scanned::text
+		edge as (
+			select max(seq) as scanned_last, count(*) as scanned,
+				(select max(seq) from console_lines where experiment_id = ${experimentId}::uuid) as last_seq
+			from scanned
+		)
+		select m.seq::text, m.time, m.stream, m.text, edge.scanned_last::text, edge.scanned::text,
+			coalesce(edge.last_seq, 0)::text as last_seq
 		from edge left join lateral (
 			select * from scanned
 			where (${needle}::text is null or lower(text) like ${needle}::text)
@@ -294,6 +300,7 @@ export async function readConsole(db: Db, experimentId: string, query: ConsoleQu
 			text: row.text
 		})),
 		cursor,
-		more: full || scannedCount === scan
+		more: full || scannedCount === scan,
+		last_seq: Number(rows[0]?.last_seq ?? 0)
 	};
 }
