@@ -1,7 +1,7 @@
 /**
  * What a captured context must never carry to the server's readers: credentials in a git remote,
  * and environment values that look like secrets. The SDKs apply the same rules before sending
- * (sdk/python/tora/context.py, sdk/ts/src/context.ts); the server applies them again, so an old
+ * (sdk/python/tora/_context.py and the TypeScript SDK's context capture); the server applies them again, so an old
  * or careless client cannot make a token readable to every viewer of a workspace.
  */
 

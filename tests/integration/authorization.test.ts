@@ -195,6 +195,17 @@ async function freshReference(w: World): Promise<string> {
 	return referencedId;
 }
 
+/** A fresh run with a captured context, so reading it answers 200 to those allowed. */
+async function freshContext(w: World): Promise<string> {
+	const id = await freshExperiment(w);
+	const result = await api('PUT', `/api/experiments/${id}/context`, {
+		token: w.users.owner.token,
+		body: { host: 'matrix-host', env: { CUDA_VISIBLE_DEVICES: '0' } }
+	});
+	if (result.status !== 200) throw new Error(`fresh context: ${JSON.stringify(result.body)}`);
+	return id;
+}
+
 /** A new user who is a member of the workspace with `memberRole`, written straight to the tables. */
 async function freshMember(w: World, memberRole: Exclude<Role, 'owner'>): Promise<string> {
 	const id = randomUUID();
@@ -297,6 +308,8 @@ const CASES: Case[] = [
 	entry('GET /api/workspaces',                                                 ANY_CREDENTIAL,               async () => ({}), { reveals: (data, w) => idOf(data, w.workspaceId) }),
 	entry('POST /api/workspaces',                                                UNSCOPED_CREDENTIAL,          async () => ({ body: { name: 'Made by the matrix', description: null } }), CREATED),
 	entry('POST /api/experiments/batch',                                         ANY_CREDENTIAL,               async (w) => ({ body: { ids: [w.experimentId, w.baseId] } }), { reveals: (data, w) => idOf(data, w.experimentId) }),
+	entry('POST /api/series',                                                    ANY_CREDENTIAL,               async (w) => ({ body: { experimentIds: [w.experimentId, w.baseId], metrics: ['train/loss'] } }), { reveals: (data, w) => (data as { series: { experiment_id: string }[] }).series.some((s) => s.experiment_id === w.experimentId) }),
+	entry('POST /api/analysis/importance (runs by id)',                          ANY_CREDENTIAL,               async (w) => ({ body: { experimentIds: [w.experimentId, w.baseId], target: 'metric."train/loss".min' } }), { reveals: (data) => (data as { runs_matched: number }).runs_matched > 0 }),
 
 	// Account actions: a signed-in session, never a key (a leaked key must not mint keys or join workspaces).
 	entry('GET /api/api-keys',                                                   SESSION,                      async () => ({})),
@@ -337,6 +350,7 @@ const CASES: Case[] = [
 	entry('POST /api/workspaces/:id/views',                                      atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { name: `matrix view ${randomUUID()}`, state: { filter: 'hp.lr < 0.01', sort: 'metric."train/loss".min' } } }), CREATED),
 	entry('PATCH /api/workspaces/:id/views/:viewId (a fresh view)',              atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) }, body: { isDefault: true } })),
 	entry('DELETE /api/workspaces/:id/views/:viewId (a fresh view)',             atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) } })),
+	entry('POST /api/analysis/importance (a workspace’s runs)',                  atLeast('viewer'),            async (w) => ({ body: { workspaceId: w.workspaceId, filter: 'tag = matrix', target: 'result.test_accuracy' } })),
 
 	// Experiments: the experiment's workspace decides; any key or session with the role may act (the SDK's path).
 	entry('POST /api/experiments',                                               atLeast('editor'),            async (w) => ({ body: { name: 'matrix create', workspaceId: w.workspaceId, description: null, hyperparams: [{ key: 'lr', value: 0.01 }], tags: ['matrix'] } }), CREATED),
@@ -351,7 +365,11 @@ const CASES: Case[] = [
 	entry('GET /api/experiments/:id/export.csv',                                 atLeast('viewer'),            async (w) => ({ params: onExperiment(w), query: 'format=wide' })),
 	entry('GET /api/experiments/:id/references',                                 atLeast('viewer'),            async (w) => ({ params: onExperiment(w) })),
 	entry('POST /api/experiments/:id/references (to a fresh one)',               atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { referencedId: await freshExperiment(w) } }), CREATED),
-	entry('DELETE /api/experiments/:id/references/:referencedId (a fresh link)', atLeast('editor'),            async (w) => ({ params: { ...onExperiment(w), referencedId: await freshReference(w) } }))
+	entry('DELETE /api/experiments/:id/references/:referencedId (a fresh link)', atLeast('editor'),            async (w) => ({ params: { ...onExperiment(w), referencedId: await freshReference(w) } })),
+	entry('GET /api/experiments/:id/context (a fresh one)',                      atLeast('viewer'),            async (w) => ({ params: { id: await freshContext(w) } })),
+	entry('PUT /api/experiments/:id/context',                                    atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { host: 'matrix-host', cpus: 8 } })),
+	entry('GET /api/experiments/:id/console',                                    atLeast('viewer'),            async (w) => ({ params: onExperiment(w), query: 'after=0&limit=10' })),
+	entry('POST /api/experiments/:id/console',                                   atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { lines: [{ seq: 1, time: '2026-12-07T10:00:00Z', stream: 'stdout', text: 'matrix' }] } }), CREATED)
 ];
 
 /** The status the table decides for one cell. */
@@ -623,6 +641,8 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 			GET /api/workspaces                                                       401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
 			POST /api/workspaces                                                      401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
 			POST /api/experiments/batch                                               401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			POST /api/series                                                          401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			POST /api/analysis/importance (runs by id)                                401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
 			GET /api/api-keys                                                         401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
 			POST /api/api-keys (unscoped)                                             401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
 			POST /api/api-keys (scoped to the workspace)                              401    401        401        401        401      403       404    201    201   201   201       403       403      403      403
@@ -656,6 +676,7 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 			POST /api/workspaces/:id/views                                            401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
 			PATCH /api/workspaces/:id/views/:viewId (a fresh view)                    401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
 			DELETE /api/workspaces/:id/views/:viewId (a fresh view)                   401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			POST /api/analysis/importance (a workspace’s runs)                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			POST /api/experiments                                                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
 			GET /api/experiments/:id                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			PATCH /api/experiments/:id                                                401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
@@ -668,7 +689,11 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 			GET /api/experiments/:id/export.csv                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			GET /api/experiments/:id/references                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
 			POST /api/experiments/:id/references (to a fresh one)                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			DELETE /api/experiments/:id/references/:referencedId (a fresh link)       401    401        401        401        401      403       404    403    200   200   200       403       200      200      200"
+			DELETE /api/experiments/:id/references/:referencedId (a fresh link)       401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/experiments/:id/context (a fresh one)                            401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PUT /api/experiments/:id/context                                          401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/experiments/:id/console                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/experiments/:id/console                                         401    401        401        401        401      403       404    403    201   201   201       403       201      201      201"
 		`);
 	});
 

@@ -249,8 +249,35 @@ function template(route: Route, method: string, world: FuzzWorld): Record<string
 			};
 		case 'POST /api/experiments/batch':
 			return { ids: [world.experimentId, world.otherExperimentId] };
+		case 'POST /api/series':
+			return {
+				experimentIds: [world.experimentId, world.otherExperimentId],
+				metrics: ['train/loss'],
+				x: { metric: 'train/loss' },
+				groupBy: 'hp.lr',
+				band: 'minmax'
+			};
+		case 'POST /api/analysis/importance':
+			return {
+				workspaceId: world.workspaceId,
+				filter: 'hp.lr < 0.1',
+				target: 'metric."train/loss".min',
+				params: ['lr']
+			};
 		case 'PATCH /api/experiments/:id':
-			return { name: 'fuzz target', description: 'd', tags: ['fuzz'], status: 'running' };
+			return { name: 'fuzz target', description: 'd', tags: ['fuzz'], status: 'running', notes: '# fuzz' };
+		case 'PUT /api/experiments/:id/context':
+			return {
+				git: { commit: 'abcdef1', branch: 'main', remote: 'https://x@h/r.git', dirty: true, diff: '+a' },
+				command: ['train.py', '--lr', '1e-3'],
+				host: 'fuzz-host',
+				cpus: 8,
+				gpus: [{ name: 'GPU', memoryBytes: 1 }],
+				packages: { numpy: '2.0' },
+				env: { CUDA_VISIBLE_DEVICES: '0' }
+			};
+		case 'POST /api/experiments/:id/console':
+			return { lines: [{ seq: 1, time: '2026-12-07T10:00:00Z', stream: 'stderr', text: 'fuzz line' }] };
 		case 'POST /api/experiments/:id/references':
 			return { referencedId: world.otherExperimentId };
 		case 'POST /api/experiments/:id/logs/batch':

@@ -190,24 +190,33 @@ export const apiReference: EndpointGroup[] = [
 		endpoints: [
 			{
 				method: 'POST',
+				path: '/api/analysis/importance',
+				who: 'signed in or key (viewer of `workspaceId`)',
+				request:
+					'`{experimentIds, target, params?}` (1–1000 ids) or `{workspaceId, filter?, target, params?}`',
+				success:
+					'200 `{parameters: [{key, kind, pearson, spearman, importance, runs_used}], runs_used, note, ...}`'
+			},
+			{
+				method: 'POST',
 				path: '/api/experiments',
 				who: 'editor',
 				request: '`{name, workspaceId?, description?, hyperparams?, tags?}`',
-				success: '201 `Experiment`'
+				success: '201 `Experiment` (with `notes` and `context`)'
 			},
 			{
 				method: 'GET',
 				path: '/api/experiments/:id',
 				who: 'viewer',
 				request: '',
-				success: '200 `Experiment`'
+				success: '200 `Experiment` with `notes` and `context`'
 			},
 			{
 				method: 'PATCH',
 				path: '/api/experiments/:id',
 				who: 'editor',
-				request: '`{name?, description?, tags?, hyperparams?, status?}`',
-				success: '200 `Experiment`'
+				request: '`{name?, description?, tags?, hyperparams?, status?, notes?}` (`notes`: markdown)',
+				success: '200 `Experiment` with `notes` and `context`'
 			},
 			{
 				method: 'DELETE',
@@ -215,6 +224,21 @@ export const apiReference: EndpointGroup[] = [
 				who: 'editor',
 				request: '',
 				success: '200 `{id, deleted: true}`'
+			},
+			{
+				method: 'GET',
+				path: '/api/experiments/:id/context',
+				who: 'viewer',
+				request: '',
+				success: '200 `{summary, git_diff, git_diff_truncated, packages, env, captured_at}`; 404 if none'
+			},
+			{
+				method: 'PUT',
+				path: '/api/experiments/:id/context',
+				who: 'editor',
+				request:
+					'`{git?: {commit, branch?, remote?, dirty?, diff?, diffTruncated?}, command?, cwd?, runtime?, os?, host?, cpus?, memoryBytes?, gpus?, packages?, env?}` (4 MB)',
+				success: '200 the stored context'
 			},
 			{
 				method: 'GET',
@@ -300,6 +324,20 @@ export const apiReference: EndpointGroup[] = [
 		endpoints: [
 			{
 				method: 'GET',
+				path: '/api/experiments/:id/console',
+				who: 'viewer',
+				request: '`?after=<seq>&limit=1..5000&q=<text>&stream=stdout|stderr&from=<ISO time>`',
+				success: '200 `{lines: [{seq, time, stream, text}], cursor, more, last_seq}`'
+			},
+			{
+				method: 'POST',
+				path: '/api/experiments/:id/console',
+				who: 'editor',
+				request: '`{lines: [{seq, time, stream, text}]}` (1–5,000 lines, 2 MB)',
+				success: '201 `{accepted, duplicates, console_bytes, console_bytes_limit, last_seq}`'
+			},
+			{
+				method: 'GET',
 				path: '/api/experiments/:id/export.csv',
 				who: 'viewer',
 				request: '`?format=long|wide`',
@@ -339,6 +377,15 @@ export const apiReference: EndpointGroup[] = [
 				who: 'viewer',
 				request: '',
 				success: '200 `[{name, value, logged_at}]`'
+			},
+			{
+				method: 'POST',
+				path: '/api/series',
+				who: 'signed in or key',
+				request:
+					'`{experimentIds, metrics | pattern, buckets?, from?, to?, x?, groupBy?, aggregate?, band?, members?}` (1–100 ids)',
+				success:
+					'200 `{series: [...], groups: [...], buckets, truncated, reason, ...}` for the runs I can see'
 			}
 		]
 	}

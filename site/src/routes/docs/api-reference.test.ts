@@ -31,8 +31,10 @@ describe('the docs API reference', () => {
 
 	it('groups each endpoint under the resource its path names', () => {
 		const rules: [RegExp, string][] = [
-			[/\/(logs|metrics|results|export|heartbeat)/, 'Logging, series and export'],
+			[/\/(logs|metrics|results|export|heartbeat|console)/, 'Logging, series and export'],
+			[/^\/api\/series$/, 'Logging, series and export'],
 			[/experiments|\/(views|keys)\b/, 'Experiments'],
+			[/^\/api\/analysis\//, 'Experiments'],
 			[/invitations/, 'Invitations'],
 			[/\/members/, 'Members'],
 			[/workspaces/, 'Workspaces'],
