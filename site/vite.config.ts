@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import tailwindcss from '@tailwindcss/vite';
 import { defineConfig } from 'vite';
@@ -8,6 +9,13 @@ const apiProxy = process.env.TORA_API_PROXY;
 
 export default defineConfig({
 	plugins: [tailwindcss(), sveltekit()],
+	resolve: {
+		// Every `import ... from 'zod'` in the browser (contracts included) goes through the module
+		// that turns zod's eval-based fast path off before any schema is built (see it for why).
+		alias: [
+			{ find: /^zod$/, replacement: fileURLToPath(new URL('./src/lib/zod-jitless.ts', import.meta.url)) }
+		]
+	},
 	server: {
 		// The `$contracts` alias points outside site/.
 		fs: { allow: ['..'] },

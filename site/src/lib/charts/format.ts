@@ -14,3 +14,15 @@ export function withAlpha(color: string, alpha: number): string {
 	const a = Math.round(Math.min(Math.max(alpha, 0), 1) * 255);
 	return `#${full}${a.toString(16).padStart(2, '0')}`;
 }
+
+/**
+ * `text` in at most `max` characters, shortened in the middle ("train/very…/loss"), where run
+ * and metric names differ least: their beginnings and ends tell them apart.
+ */
+export function middleEllipsis(text: string, max: number): string {
+	const chars = [...text];
+	if (chars.length <= max) return text;
+	const keep = Math.max(max - 1, 2);
+	const head = Math.ceil(keep / 2);
+	return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (keep - head)).join('')}`;
+}
