@@ -21,7 +21,7 @@ export interface DashboardView {
 
 export const STATUSES: readonly ExperimentStatus[] = ['running', 'finished', 'failed'];
 export const MAX_TAG_FILTERS = 20;
-export const MAX_COMPARE = 20;
+export const MAX_COMPARE = 100;
 const MAX_FILTER_LENGTH = 2000;
 
 /** Keys whose natural order is A→Z, as the API has it; every other key lists the largest first. */

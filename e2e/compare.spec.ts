@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { runColor } from '../site/src/lib/charts/run-colors';
+
+const email = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
+
+async function signInUi(page: Page, address: string) {
+	await page.goto('/signin');
+	await page.getByLabel('Email').fill(address);
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await expect(page).toHaveURL(/\/dashboard/);
+}
+
+async function tokenFor(request: APIRequestContext, address: string): Promise<string> {
+	const response = await request.post('/api/auth/local', { data: { email: address } });
+	expect(response.status()).toBe(200);
+	return (await response.json()).data.access_token;
+}
+
+/** Calls the API as `token`, failing the test on an error status; answers the envelope's data. */
+function apiAs(request: APIRequestContext, token: string) {
+	return async (method: string, path: string, data?: unknown) => {
+		const response = await request.fetch(path, {
+			method,
+			headers: { authorization: `Bearer ${token}` },
+			data
+		});
+		expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBe(true);
+		return (await response.json()).data;
+	};
+}
+
+const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'];
+const RATES = [0.0001, 0.001, 0.01, 0.1];
+const STEPS = 20;
+
+/** A sweep of 12 runs over optimizer × lr: loss curves, a `tokens` counter and an accuracy result. */
+async function createSweep(api: ReturnType<typeof apiAs>, workspaceId: string) {
+	const runs: { id: string; name: string; optimizer: string; lr: number }[] = [];
+	for (const [o, optimizer] of OPTIMIZERS.entries()) {
+		for (const [r, lr] of RATES.entries()) {
+			const name = `sweep-${optimizer}-lr${lr}`;
+			const experiment = await api('POST', '/api/experiments', {
+				name,
+				workspaceId,
+				hyperparams: [
+					{ key: 'optimizer', value: optimizer },
+					{ key: 'lr', value: lr }
+				]
+			});
+			const logs = [];
+			for (let step = 0; step < STEPS; step++) {
+				const loss = (1 + o) * Math.exp(-step * (r + 1) * 0.05) + 0.01 * r;
+				logs.push({ name: 'loss', msg_id: randomUUID(), value: loss, step });
+				// Runs see tokens at different rates: on a `tokens` x-axis their curves spread apart.
+				logs.push({ name: 'tokens', msg_id: randomUUID(), value: step * 1000 * (r + 1), step });
+			}
+			const accuracy = 0.6 + 0.08 * r - 0.05 * o;
+			logs.push({
+				name: 'accuracy',
+				msg_id: randomUUID(),
+				value: accuracy,
+				step: null,
+				metadata: { type: 'result' }
+			});
+			await api('POST', `/api/experiments/${experiment.id}/logs/batch`, { logs });
+			await api('PATCH', `/api/experiments/${experiment.id}`, { status: 'finished' });
+			runs.push({ id: experiment.id, name, optimizer, lr });
+		}
+	}
+	return runs;
+}
+
+/** The body of the next `POST /api/series` that draws curves (not the one that lists names). */
+function nextCurvesRequest(page: Page) {
+	return page
+		.waitForResponse(
+			(response) =>
+				response.url().endsWith('/api/series') &&
+				response.request().method() === 'POST' &&
+				Array.isArray(response.request().postDataJSON()?.metrics)
+		)
+		.then(async (response) => ({
+			body: response.request().postDataJSON(),
+			answer: (await response.json()).data
+		}));
+}
+
+test('compare a sweep: groups with bands, a metric as x, a brush, radar, importance, and a reload', async ({
+	page,
+	request
+}) => {
+	// Twelve runs through the API, then a page of charts and several re-reads: more than 30 s here.
+	test.setTimeout(120_000);
+	const owner = email('compare');
+	const api = apiAs(request, await tokenFor(request, owner));
+	const workspace = await api('POST', '/api/workspaces', { name: 'Compare sweep' });
+	const runs = await createSweep(api, workspace.id);
+
+	await signInUi(page, owner);
+	const firstCurves = nextCurvesRequest(page);
+	await page.goto(`/compare?ids=${runs.map((r) => r.id).join(',')}`);
+	const legend = page.getByRole('list', { name: 'Legend: experiments and their colours' });
+	await expect(legend.locator('[data-run]')).toHaveCount(12);
+	const { body: ungrouped } = await firstCurves;
+	expect(ungrouped.experimentIds).toHaveLength(12);
+	expect(ungrouped.metrics).toEqual(expect.arrayContaining(['loss', 'tokens']));
+	const lossPanel = page.locator('[data-metric="loss"]');
+	await expect(lossPanel.getByTestId('chart-legend').getByRole('listitem')).toHaveCount(12);
+
+	// A run is drawn in the colour its id gives it, the colour every page uses for it.
+	for (const run of runs.slice(0, 3)) {
+		await expect(legend.locator(`[data-run="${run.id}"] [data-run-color]`)).toHaveAttribute(
+			'data-run-color',
+			runColor(run.id)
+		);
+	}
+
+	// Hovering a run in the page's legend highlights its line; hovering a line's entry in a chart
+	// highlights the run in the page's legend.
+	const chartLegend = lossPanel.getByTestId('chart-legend');
+	await legend.locator(`[data-run="${runs[0].id}"]`).hover();
+	await expect(chartLegend.locator('li[data-focused="true"]')).toHaveText(new RegExp(runs[0].name));
+	await chartLegend.getByRole('listitem').filter({ hasText: runs[1].name }).hover();
+	await expect(legend.locator(`[data-run="${runs[1].id}"]`)).toHaveAttribute('data-highlighted', 'true');
+	await expect(legend.locator(`[data-run="${runs[0].id}"]`)).toHaveAttribute('data-highlighted', 'false');
+	await page.mouse.move(0, 0);
+
+	// Group by optimizer: three mean lines, each with a band from the API.
+	const grouped = nextCurvesRequest(page);
+	await page.getByLabel('Group by').selectOption('hp.optimizer');
+	const { body: groupBody, answer: groupAnswer } = await grouped;
+	expect(groupBody.groupBy).toBe('hp.optimizer');
+	const lossGroups = groupAnswer.groups.filter((g: { metric: string }) => g.metric === 'loss');
+	expect(lossGroups.map((g: { group: string }) => g.group).sort()).toEqual(['adam', 'rmsprop', 'sgd']);
+	for (const group of lossGroups) expect(group.lo.some((v: number | null) => v !== null)).toBe(true);
+	await expect(lossPanel.getByTestId('chart-legend')).toContainText('adam (4 runs)');
+	await expect(
+		page.getByRole('list', { name: 'Legend: groups and their colours' }).locator('[data-group]')
+	).toHaveCount(3);
+
+	// The x-axis becomes the `tokens` metric, for every panel.
+	const onTokens = nextCurvesRequest(page);
+	await page.getByLabel('X-axis').selectOption('metric:tokens');
+	expect((await onTokens).body.x).toEqual({ metric: 'tokens' });
+	await expect(page).toHaveURL(/panels=.*tokens/);
+
+	// Brush the lr axis around its top value (0.1): only those runs stay, in every section.
+	const axis = page.locator('rect[data-axis="hp.lr"]');
+	await page.getByRole('heading', { name: 'Parallel coordinates' }).scrollIntoViewIfNeeded();
+	await axis.scrollIntoViewIfNeeded();
+	const box = (await axis.boundingBox())!;
+	const brushed = nextCurvesRequest(page);
+	// Up from below 0.1 to past the axis's top (the drag is clamped to the axis).
+	await page.mouse.move(box.x + box.width / 2, box.y + 30);
+	await page.mouse.down();
+	await page.mouse.move(box.x + box.width / 2, box.y - 10, { steps: 5 });
+	await page.mouse.up();
+	await expect(page.getByText(/3 of 12 runs inside the brush/)).toBeVisible();
+	expect((await brushed).body.experimentIds.sort()).toEqual(
+		runs
+			.filter((r) => r.lr === 0.1)
+			.map((r) => r.id)
+			.sort()
+	);
+	await expect(page).toHaveURL(/brush=/);
+
+	// The radar draws the brushed runs; the importance panel ranks lr and optimizer for accuracy.
+	await page.getByRole('heading', { name: 'Radar' }).scrollIntoViewIfNeeded();
+	await page.getByLabel('Add a spoke').selectOption('metric.loss.min');
+	await page.getByLabel('Add a spoke').selectOption('metric.tokens.last');
+	const radar = page.getByRole('img', { name: /^Radar of accuracy, loss \(min\), tokens \(last\)/ });
+	await expect(radar.locator('[data-run]')).toHaveCount(3);
+	const importance = page.getByRole('table', { name: /Hyperparameters by importance/ });
+	await importance.scrollIntoViewIfNeeded();
+	await expect(importance).toContainText('lr');
+	await expect(importance).toContainText('optimizer');
+
+	// The URL holds the whole page: a reload shows the same groups, x-axis, brush (one run of each
+	// optimizer has lr 0.1) and radar.
+	const url = page.url();
+	await page.reload();
+	expect(page.url()).toBe(url);
+	await expect(page.getByLabel('Group by')).toHaveValue('hp.optimizer');
+	await expect(page.getByLabel('X-axis')).toHaveValue('metric:tokens');
+	await expect(page.getByText(/3 of 12 runs inside the brush/)).toBeVisible();
+	await expect(radar.locator('[data-run]')).toHaveCount(3);
+	await expect(page.locator('[data-metric="loss"]').getByTestId('chart-legend')).toContainText(
+		'adam (1 run)'
+	);
+});
+
+test('a saved view keeps the comparison and its chart settings', async ({ page, request }) => {
+	test.setTimeout(90_000);
+	const owner = email('compare-view');
+	const api = apiAs(request, await tokenFor(request, owner));
+	const workspace = await api('POST', '/api/workspaces', { name: 'Compare views' });
+	const runs = await createSweep(api, workspace.id);
+
+	await signInUi(page, owner);
+	await page.goto(`/compare?ids=${runs.map((r) => r.id).join(',')}`);
+	await expect(page.locator('[data-metric="loss"]')).toBeVisible();
+	await page.getByLabel('Group by').selectOption('hp.optimizer');
+	await page.getByLabel('X-axis').selectOption('metric:tokens');
+	await page.getByLabel('Log y').check();
+	await expect(page).toHaveURL(/panels=/);
+
+	const views = page.locator('summary', { hasText: /^\s*Views/ });
+	await views.click();
+	await page.getByLabel('Save the current comparison as a view').fill('tokens by optimizer');
+	await page.getByRole('button', { name: 'Save view', exact: true }).click();
+	await expect(views).toContainText('Views (1)');
+
+	// Somewhere else, then the view again: the same settings come back.
+	await page.goto(`/compare?ids=${runs.map((r) => r.id).join(',')}`);
+	await expect(page.getByLabel('X-axis')).toHaveValue('step');
+	await views.click();
+	await page.getByRole('button', { name: 'tokens by optimizer', exact: true }).click();
+	await expect(page.getByLabel('Group by')).toHaveValue('hp.optimizer');
+	await expect(page.getByLabel('X-axis')).toHaveValue('metric:tokens');
+	await expect(page.getByLabel('Log y')).toBeChecked();
+});
