@@ -190,6 +190,83 @@ test('a running run deep in the list, past the first page, updates in place', as
 	await expect(last).toContainText('failed', { timeout: 10_000 });
 });
 
+test('a metric column draws a sparkline per cell from one series request, and follows a live run', async ({
+	page,
+	request
+}) => {
+	test.setTimeout(60_000);
+	const address = email('sparkline');
+	const api = apiAs(request, await tokenFor(request, address));
+	const workspace = await api('POST', '/api/workspaces', { name: 'Sparklines' });
+	const loss = [0.9, 0.5, 0.7, 0.2, 0.4];
+	const log = (id: string, values: number[], from = 0) =>
+		api('POST', `/api/experiments/${id}/logs/batch`, {
+			logs: values.map((value, i) => ({ name: 'val/loss', msg_id: randomUUID(), value, step: from + i }))
+		});
+	const live = await api('POST', '/api/experiments', { name: 'live-run', workspaceId: workspace.id });
+	await log(live.id, loss);
+	for (const name of ['done-a', 'done-b']) {
+		const run = await api('POST', '/api/experiments', { name, workspaceId: workspace.id });
+		await log(run.id, [1, 2, 3]);
+		await api('PATCH', `/api/experiments/${run.id}`, { status: 'finished' });
+	}
+	await signInUi(page, address);
+
+	// The series request is held until the rows have been seen without it: it never delays them.
+	const seriesBodies: { experimentIds: string[] }[] = [];
+	let release!: () => void;
+	const held = new Promise<void>((resolve) => (release = resolve));
+	await page.route('**/api/series', async (route) => {
+		seriesBodies.push(route.request().postDataJSON());
+		await held;
+		await route.continue();
+	});
+	await page.goto(`/dashboard?ws=${workspace.id}&columns=${encodeURIComponent('metric.val/loss.last')}`);
+	const table = page.getByRole('table', { name: 'Experiments' });
+	const row = table.getByRole('row', { name: /live-run/ });
+	await expect(row).toContainText('0.4');
+	await expect.poll(() => seriesBodies.length).toBe(1);
+	// The box is reserved before the line arrives, so the value does not move when it does.
+	const value = row.getByText('0.4', { exact: true });
+	await expect(row.locator('svg[data-sparkline="empty"]')).toHaveCount(1);
+	const before = await value.boundingBox();
+	release();
+
+	const line = row.locator('svg[data-sparkline="drawn"] polyline');
+	await expect(line).toHaveCount(1);
+	expect(await value.boundingBox()).toEqual(before);
+	// One request for the whole window: every run on screen.
+	expect(seriesBodies).toHaveLength(1);
+	expect(seriesBodies[0].experimentIds).toHaveLength(3);
+	await expect(table.locator('svg[data-sparkline="drawn"]')).toHaveCount(3);
+
+	/** The polyline's vertices follow the values: steps left to right, higher values higher up. */
+	const expectFollows = async (values: number[]) => {
+		const points = (await line.getAttribute('points'))!.split(' ').map((p) => p.split(',').map(Number));
+		expect(points).toHaveLength(values.length);
+		for (let i = 1; i < points.length; i++) expect(points[i][0]).toBeGreaterThan(points[i - 1][0]);
+		// y on screen is a decreasing linear function of the value (to the 0.1 px it is rounded to).
+		const low = values.indexOf(Math.min(...values));
+		const high = values.indexOf(Math.max(...values));
+		const scale = (points[low][1] - points[high][1]) / (values[high] - values[low]);
+		expect(scale).toBeGreaterThan(0);
+		values.forEach((v, i) =>
+			expect(points[i][1]).toBeCloseTo(points[high][1] + (values[high] - v) * scale, 0)
+		);
+	};
+	await expectFollows(loss);
+
+	// The run logs on: the live refresh re-reads its row, and its sparkline is read again.
+	await log(live.id, [0.1], loss.length);
+	await expect(row).toContainText('0.1', { timeout: 10_000 });
+	await expect
+		.poll(async () => (await line.getAttribute('points'))?.split(' ').length, { timeout: 10_000 })
+		.toBe(6);
+	await expectFollows([...loss, 0.1]);
+	// Only the run that changed was asked for again.
+	expect(seriesBodies.at(-1)?.experimentIds).toEqual([live.id]);
+});
+
 /**
  * A run whose script goes quiet shows as crashed. The shared web server keeps the 10-minute
  * default (other specs show running runs), so this test starts its own server with a crash
