@@ -1,6 +1,9 @@
+import { analysisApi } from './analysis';
 import { apiKeysApi } from './api-keys';
 import { createCaller, type Credentials } from './caller';
 import { experimentsApi, exportsApi, metricsApi } from './experiments';
+import { runContextApi } from './run-context';
+import { seriesApi } from './series';
 import type { Fetch } from './transport';
 import { keysApi, viewsApi } from './views';
 import { invitationsApi, membersApi, workspacesApi } from './workspaces';
@@ -20,9 +23,12 @@ export function createApiClient({ fetch, credentials }: { fetch: Fetch; credenti
 		apiKeys: apiKeysApi(call),
 		experiments: experimentsApi(call),
 		metrics: metricsApi(call),
+		series: seriesApi(call),
 		exports: exportsApi(call),
 		views: viewsApi(call),
-		keys: keysApi(call)
+		keys: keysApi(call),
+		analysis: analysisApi(call),
+		runContext: runContextApi(call)
 	};
 }
 

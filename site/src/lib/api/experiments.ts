@@ -3,6 +3,7 @@ import type {
 	CreateExperimentBody,
 	Experiment,
 	ExperimentBatchBody,
+	ExperimentDetail,
 	ExperimentPage,
 	ExperimentReferences,
 	ExperimentSort,
@@ -65,11 +66,11 @@ export function experimentsApi(call: Caller) {
 					query: experimentListQuery(request)
 				}
 			),
-		get: (id: string) => call.json<Experiment>('GET', apiPath('experiments', id)),
+		get: (id: string) => call.json<ExperimentDetail>('GET', apiPath('experiments', id)),
 		create: (body: z.input<typeof CreateExperimentBody>) =>
-			call.json<Experiment>('POST', apiPath('experiments'), { body }),
+			call.json<ExperimentDetail>('POST', apiPath('experiments'), { body }),
 		update: (id: string, body: z.input<typeof UpdateExperimentBody>) =>
-			call.json<Experiment>('PATCH', apiPath('experiments', id), { body }),
+			call.json<ExperimentDetail>('PATCH', apiPath('experiments', id), { body }),
 		remove: (id: string) => call.json<{ id: string; deleted: true }>('DELETE', apiPath('experiments', id)),
 		/** The experiments among `ids` the caller can see, in the order asked, with the summaries of `metrics`. */
 		batch: (body: z.input<typeof ExperimentBatchBody>) =>
