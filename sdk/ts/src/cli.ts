@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Api, CliError } from './cli-api.js';
 import { exportCsv } from './cli-export.js';
 import { listCsv, listRuns, listTable, resolveExperiment, splitColumns } from './cli-list.js';
+import { printLogs } from './cli-logs.js';
 import { formatNumber, printable, shortDate, table, terminalJson } from './cli-format.js';
 import { login, logout } from './cli-login.js';
 import { ToraError } from './errors.js';
@@ -33,6 +34,7 @@ Commands:
                                            log metric points (or final results) from the shell
   export <experiment> [--format long|wide] [--output FILE]
                                            stream the metric points as CSV (to stdout by default)
+  logs <experiment> [--follow] [--json]    print a run's console output (stderr lines to stderr)
   sync [--spool-dir DIR] [--base-url URL] [--retry-timeout S]
                                            upload log entries saved while the server was unreachable
 
@@ -240,6 +242,17 @@ metric.loss.min, metric."val/loss".last ... (see the README, "The run query lang
 			if (format !== 'long' && format !== 'wide')
 				usage(`--format must be long or wide, got ${JSON.stringify(format)}`);
 			await exportCsv(Api.fromEnvironment(), id, format, values.output as string | undefined);
+		}
+	},
+	logs: {
+		usage:
+			'tora logs <id|name> [--follow] [--json]\n\nPrints the lines the run printed (captured by the SDK): stdout lines to stdout, stderr lines to\nstderr, colours kept, other control characters shown as escapes. --follow (-f) keeps printing new\nlines about every second until the run is no longer running. --json: one JSON object per line\n({seq, time, stream, text}) on stdout.',
+		options: { follow: { type: 'boolean', short: 'f' }, json },
+		async run(values, [idOrName]) {
+			if (!idOrName) usage('which experiment? tora logs <id|name> [--follow]');
+			const api = Api.fromEnvironment();
+			const id = await resolveExperiment(api, idOrName);
+			await printLogs(api, id, { follow: Boolean(values.follow), json: Boolean(values.json) });
 		}
 	},
 	sync: {

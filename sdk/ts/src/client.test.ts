@@ -43,7 +43,17 @@ function server() {
 	const spoolDir = mkdtempSync(join(tmpdir(), 'tora-ts-unit-'));
 	return {
 		requests,
-		options: { baseUrl: 'http://tora.test/api', apiKey: 'tora_sk_test', fetch, spoolDir, exitHooks: false }
+		options: {
+			baseUrl: 'http://tora.test/api',
+			apiKey: 'tora_sk_test',
+			fetch,
+			spoolDir,
+			exitHooks: false,
+			// The requests of logging alone; capture is tested against a live server (test/capture.test.ts).
+			captureContext: false,
+			captureConsole: false,
+			systemMetricsIntervalMs: 0
+		}
 	};
 }
 

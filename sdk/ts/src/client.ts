@@ -8,6 +8,8 @@
  *   await run.finish();   // or let the process end: the run is finished (or failed) for you
  */
 import * as config from './config.js';
+import { ConsoleCapture, writeRealStderr } from './console-capture.js';
+import { captureContext, cutUtf8, type CaptureSwitches, type RunContextBody } from './context.js';
 import { ToraApiError, ToraConfigError, ToraConnectionError, ToraError } from './errors.js';
 import * as exit from './exit.js';
 import { Heartbeat, heartbeatEnabled, heartbeatIntervalMs } from './heartbeat.js';
@@ -22,8 +24,13 @@ import {
 	withRetries,
 	type FetchLike
 } from './http.js';
-import { encodeEntry, Sender, type SenderStats } from './sender.js';
-import { appendLines, appendLinesSync, statusLine } from './spool.js';
+import { encodeEntry, Sender, utf8Length, type SenderStats } from './sender.js';
+import { appendLines, appendLinesSync, contextLine, statusLine } from './spool.js';
+import {
+	DEFAULT_SYSTEM_METRICS_INTERVAL_MS,
+	MIN_SYSTEM_METRICS_INTERVAL_MS,
+	SystemMetrics
+} from './system-metrics.js';
 import { uuid7 } from './uuid7.js';
 import {
 	checkName,
@@ -37,6 +44,9 @@ import type { ExperimentStatus, WireExperiment, WireUpdateExperiment } from './w
 
 /** Setting the final status gets this long before it is spooled instead. */
 const STATUS_BUDGET_MS = 5_000;
+/** The server's limit on a context body; a larger one goes without its diff. */
+const CONTEXT_BODY_LIMIT = 4 * 1024 * 1024;
+const METRIC_METADATA = '{"type":"metric"}';
 
 export interface ClientOptions {
 	/** Default: TORA_BASE_URL, else the `tora login` server, else http://localhost:8888/api. */
@@ -64,8 +74,27 @@ export interface ClientOptions {
 	heartbeat?: boolean;
 	/** Default: TORA_HEARTBEAT_INTERVAL s, else 30 s; at least 5 s. */
 	heartbeatIntervalMs?: number;
-	/** Where background problems are reported (each once). Default: console.warn. */
+	/** Where background problems are reported (each once). Default: the real stderr (never captured). */
 	onWarning?: (message: string) => void;
+	/**
+	 * Capture the run's context once, right after it is created (git, command line, machine,
+	 * packages, allow-listed environment variables; see the README). Default: true, unless
+	 * TORA_CAPTURE_CONTEXT=0. The parts below can be switched off one by one.
+	 */
+	captureContext?: boolean;
+	/** The git commit, branch, remote (credentials removed), dirty flag and diff. Default: TORA_CAPTURE_GIT, else true. */
+	captureGit?: boolean;
+	/** The allow-listed environment variables (secret-looking values redacted). Default: TORA_CAPTURE_ENV, else true. */
+	captureEnv?: boolean;
+	/** The project's installed dependencies and versions. Default: TORA_CAPTURE_PACKAGES, else true. */
+	capturePackages?: boolean;
+	/** Tee stdout and stderr to the run's console. Default: TORA_CAPTURE_CONSOLE, else true. */
+	captureConsole?: boolean;
+	/**
+	 * Log `system/...` series this often (ms; 0: off). Default: TORA_SYSTEM_METRICS_INTERVAL
+	 * seconds, else 15 s; at least 1 s.
+	 */
+	systemMetricsIntervalMs?: number;
 	/** For tests and unusual runtimes. */
 	fetch?: FetchLike;
 }
@@ -78,6 +107,10 @@ export interface FinishSummary extends SenderStats {
 	statusSet: boolean;
 	/** The spool file holding what could not be delivered, if anything. */
 	spoolFile: string | null;
+	/** Console lines (null when console capture was off). */
+	console: (SenderStats & { captured: number; droppedInFlood: number; markers: number }) | null;
+	/** Whether the server stored the captured context (false when it was off or could not be sent). */
+	contextSent: boolean;
 }
 
 interface Resolved {
@@ -90,6 +123,16 @@ interface Resolved {
 	/** null: no heartbeat. */
 	heartbeatIntervalMs: number | null;
 	warn: (message: string) => void;
+	/** null: no context. */
+	context: CaptureSwitches | null;
+	console: boolean;
+	/** null: no system metrics. */
+	systemMetricsMs: number | null;
+}
+
+function systemMetricsMs(explicit: number | undefined): number | null {
+	const ms = config.durationMs(explicit, 'TORA_SYSTEM_METRICS_INTERVAL', DEFAULT_SYSTEM_METRICS_INTERVAL_MS);
+	return ms === 0 ? null : Math.max(MIN_SYSTEM_METRICS_INTERVAL_MS, ms);
 }
 
 function resolve(options: ClientOptions): Resolved {
@@ -109,7 +152,16 @@ function resolve(options: ClientOptions): Resolved {
 		heartbeatIntervalMs: heartbeatEnabled(options.heartbeat)
 			? heartbeatIntervalMs(options.heartbeatIntervalMs)
 			: null,
-		warn: options.onWarning ?? ((message) => console.warn(message))
+		warn: options.onWarning ?? ((message) => writeRealStderr(`${message}\n`)),
+		context: config.enabled(options.captureContext, 'TORA_CAPTURE_CONTEXT')
+			? {
+					git: config.enabled(options.captureGit, 'TORA_CAPTURE_GIT'),
+					env: config.enabled(options.captureEnv, 'TORA_CAPTURE_ENV'),
+					packages: config.enabled(options.capturePackages, 'TORA_CAPTURE_PACKAGES')
+				}
+			: null,
+		console: config.enabled(options.captureConsole, 'TORA_CAPTURE_CONSOLE'),
+		systemMetricsMs: systemMetricsMs(options.systemMetricsIntervalMs)
 	};
 }
 
@@ -167,8 +219,14 @@ export class Tora {
 	private finishing: Promise<FinishSummary> | null = null;
 	private readonly exitClient: exit.ExitClient;
 	private readonly heartbeat: Heartbeat | null;
+	private readonly consoleSender: Sender | null = null;
+	private readonly consoleCapture: ConsoleCapture | null = null;
+	private readonly systemMetrics: SystemMetrics | null = null;
+	/** The context being captured and sent; resolves true once the server stored it. */
+	private context: Promise<boolean> | null = null;
+	private readonly contextAbort = new AbortController();
 
-	private constructor(experiment: WireExperiment, settings: Resolved) {
+	private constructor(experiment: WireExperiment, settings: Resolved, lastConsoleSeq = 0) {
 		this.experiment = experiment;
 		this.settings = settings;
 		this.sender = new Sender({
@@ -187,6 +245,40 @@ export class Tora {
 			settings.heartbeatIntervalMs === null
 				? null
 				: new Heartbeat(settings.http, experiment.id, settings.heartbeatIntervalMs);
+		if (settings.console) {
+			let warned = false;
+			const consoleSender = new Sender({
+				http: settings.http,
+				experimentId: experiment.id,
+				retryBudgetMs: settings.retryTimeoutMs,
+				spoolDir: settings.spoolDir,
+				onWarning: settings.warn,
+				channel: 'console',
+				onFull: (message) => {
+					if (warned) return;
+					warned = true;
+					settings.warn(
+						`tora: the console of experiment ${experiment.id} is full (${message}); its console lines are no longer sent (metrics go on)`
+					);
+				}
+			});
+			this.consoleSender = consoleSender;
+			this.consoleCapture = new ConsoleCapture(
+				{
+					put: (entry) => consoleSender.put(entry),
+					queued: () => ({ lines: consoleSender.queuedLines, bytes: consoleSender.queuedBytes }),
+					isFull: () => consoleSender.isFull
+				},
+				lastConsoleSeq
+			);
+			this.consoleCapture.start();
+		}
+		if (settings.systemMetricsMs !== null) {
+			this.systemMetrics = new SystemMetrics(
+				(name, value) => this.sender.put(encodeEntry(name, uuid7(), value, null, METRIC_METADATA)),
+				settings.systemMetricsMs
+			);
+		}
 	}
 
 	/** Create an experiment (status `running`) and return a client logging to it. */
@@ -194,7 +286,9 @@ export class Tora {
 		const body = experimentBody(fields);
 		const settings = resolve(options);
 		const experiment = await setupRequest(settings, 'POST', '/experiments', body, 'create the experiment');
-		return new Tora(experiment, settings);
+		const run = new Tora(experiment, settings);
+		if (settings.context) run.context = run.sendContext(settings.context);
+		return run;
 	}
 
 	/** Resume logging to an existing experiment; its status is left as it is until finish(). */
@@ -204,7 +298,10 @@ export class Tora {
 		const settings = resolve(options);
 		const path = `/experiments/${encodeURIComponent(id.trim())}`;
 		const experiment = await setupRequest(settings, 'GET', path, undefined, 'load the experiment');
-		return new Tora(experiment, settings);
+		// A resumed run's console numbers on from the lines it already has.
+		const lastSeq = settings.console ? await lastConsoleSeq(settings, experiment.id) : 0;
+		if (lastSeq === null) settings.console = false;
+		return new Tora(experiment, settings, lastSeq ?? 0);
 	}
 
 	get id(): string {
@@ -222,6 +319,44 @@ export class Tora {
 
 	get stats(): SenderStats {
 		return this.sender.stats;
+	}
+
+	/** Console lines: what was sent, spooled, dropped (null when console capture is off). */
+	get consoleStats(): SenderStats | null {
+		return this.consoleSender?.stats ?? null;
+	}
+
+	/** Resolves true once the server stored the captured context (false: off, or not sent). */
+	contextSent(): Promise<boolean> {
+		return this.context ?? Promise.resolve(false);
+	}
+
+	/**
+	 * Capture the context (in the background: subprocesses, file reads) and PUT it; spooled when
+	 * the server cannot be reached within the retry window (or by the exit deadline). Never rejects.
+	 */
+	private async sendContext(switches: CaptureSwitches): Promise<boolean> {
+		const { http, warn, spoolDir } = this.settings;
+		try {
+			const body = fitContext(await captureContext(switches));
+			const { response, error } = await withRetries(
+				(signal) => http.request('PUT', `/experiments/${encodeURIComponent(this.id)}/context`, body, signal),
+				{ budgetMs: this.settings.retryTimeoutMs, signal: this.contextAbort.signal }
+			);
+			if (response && response.status >= 200 && response.status < 300) return true;
+			if (!response || isRetryable(response.status)) {
+				const path = await appendLines(spoolDir, this.id, [contextLine(this.id, http.baseUrl, body)]);
+				warn(
+					`tora: could not reach ${http.baseUrl} to save the run context of experiment ${this.id} (${unreachableReason({ response, error })}); saved in ${path} for \`npx tora sync\``
+				);
+				return false;
+			}
+			const reason = `HTTP ${response.status}: ${errorMessage(parseJson(response.text), response.text.slice(0, 200))}`;
+			warn(`tora: the run context of experiment ${this.id} was not saved (${reason})`);
+		} catch (caught) {
+			warn(`tora: the run context of experiment ${this.id} could not be captured: ${describe(caught)}`);
+		}
+		return false;
 	}
 
 	/**
@@ -262,16 +397,52 @@ export class Tora {
 	finish(status: ExperimentStatus = 'finished'): Promise<FinishSummary> {
 		this.finishing ??= (async () => {
 			this.heartbeat?.stop();
+			this.systemMetrics?.stop();
+			this.consoleCapture?.stop();
 			try {
-				await this.sender.close(this.settings.exitTimeoutMs);
+				const timeout = this.settings.exitTimeoutMs;
+				const [contextSent] = await Promise.all([
+					this.awaitContext(timeout),
+					this.sender.close(timeout),
+					this.consoleSender?.close(timeout)
+				]);
 				const statusSet = await this.setStatus(status);
 				this.report();
-				return { ...this.sender.stats, status, statusSet, spoolFile: this.sender.spoolFile };
+				return {
+					...this.sender.stats,
+					status,
+					statusSet,
+					spoolFile: this.sender.spoolFile ?? this.consoleSender?.spoolFile ?? null,
+					console: this.consoleStatsForSummary(),
+					contextSent
+				};
 			} finally {
 				exit.unregister(this.exitClient);
 			}
 		})();
 		return this.finishing;
+	}
+
+	/** The context send, given at most `timeoutMs` more (then cut short: it is spooled). */
+	private async awaitContext(timeoutMs: number): Promise<boolean> {
+		if (!this.context) return false;
+		const timer = setTimeout(() => this.contextAbort.abort(), timeoutMs);
+		try {
+			// Aborted, the send stops retrying at once and spools the context.
+			return await this.context;
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	private consoleStatsForSummary(): FinishSummary['console'] {
+		if (!this.consoleSender || !this.consoleCapture) return null;
+		return {
+			...this.consoleSender.stats,
+			captured: this.consoleCapture.captured,
+			droppedInFlood: this.consoleCapture.dropped,
+			markers: this.consoleCapture.markers
+		};
 	}
 
 	private async setStatus(status: ExperimentStatus): Promise<boolean> {
@@ -304,9 +475,12 @@ export class Tora {
 	/** The process is exiting without a chance to finish: spool what is left, synchronously. */
 	private abandon(status: ExperimentStatus): void {
 		this.heartbeat?.stop();
+		this.systemMetrics?.stop();
+		this.consoleCapture?.stop();
 		exit.unregister(this.exitClient);
 		const { spoolDir, http, warn } = this.settings;
 		this.sender.spillNow();
+		this.consoleSender?.spillNow();
 		this.report();
 		try {
 			const path = appendLinesSync(spoolDir, this.id, [statusLine(this.id, http.baseUrl, status)]);
@@ -319,15 +493,51 @@ export class Tora {
 	}
 
 	private report(): void {
-		const { spilled, dropped } = this.sender.stats;
+		const consoleStats = this.consoleSender?.stats;
+		const spilled = this.sender.stats.spilled + (consoleStats?.spilled ?? 0);
+		const dropped = this.sender.stats.dropped + (consoleStats?.dropped ?? 0);
 		const { warn, http } = this.settings;
 		if (spilled > 0) {
 			warn(
-				`tora: ${spilled} log entries for experiment ${this.id} could not be sent to ${http.baseUrl} and were saved in ${this.sender.spoolFile}.\ntora: upload them with: npx tora sync`
+				`tora: ${spilled} log entries and console lines for experiment ${this.id} could not be sent to ${http.baseUrl} and were saved in ${this.sender.spoolFile ?? this.consoleSender?.spoolFile}.\ntora: upload them with: npx tora sync`
 			);
 		}
 		if (dropped > 0) {
 			warn(`tora: ${dropped} log entries for experiment ${this.id} were dropped (see the warnings above).`);
 		}
 	}
+}
+
+/**
+ * The highest console line number a run has (0: none); null when it could not be read (console
+ * capture is then left off rather than risk numbering over lines the run has).
+ */
+async function lastConsoleSeq(settings: Resolved, id: string): Promise<number | null> {
+	const { http, warn } = settings;
+	const path = `/experiments/${encodeURIComponent(id)}/console?after=${Number.MAX_SAFE_INTEGER}&limit=1`;
+	const { response, error } = await withRetries((signal) => http.request('GET', path, undefined, signal), {
+		budgetMs: settings.setupTimeoutMs
+	});
+	const lastSeq =
+		response?.status === 200
+			? (parseJson(response.text) as { data?: { last_seq?: unknown } } | undefined)?.data?.last_seq
+			: undefined;
+	if (typeof lastSeq === 'number' && Number.isSafeInteger(lastSeq) && lastSeq >= 0) return lastSeq;
+	warn(
+		`tora: could not read where the console of experiment ${id} ends (${response ? `HTTP ${response.status}` : describe(error)}); console capture is off for this run`
+	);
+	return null;
+}
+
+/** A context body within the server's 4 MB: a diff that escapes to more is cut further. */
+function fitContext(body: RunContextBody): RunContextBody {
+	const size = utf8Length(JSON.stringify(body));
+	const diff = body.git?.diff;
+	if (size <= CONTEXT_BODY_LIMIT || !body.git || !diff) return body;
+	const room = Math.max(0, utf8Length(JSON.stringify(diff)) - (size - CONTEXT_BODY_LIMIT) - 1024);
+	// JSON escapes take at most 6 bytes a byte: cut to a sixth of the room to be sure.
+	return {
+		...body,
+		git: { ...body.git, diff: cutUtf8(diff, Math.floor(room / 6)).text, diffTruncated: true }
+	};
 }

@@ -60,3 +60,10 @@ export function durationMs(explicit: number | undefined, variable: string, defau
 	}
 	return seconds * 1000;
 }
+
+/** A switch: the explicit option, else the variable (`0`, `false`, `no`, `off`: off), else on. */
+export function enabled(explicit: boolean | undefined, variable: string): boolean {
+	if (explicit !== undefined) return explicit;
+	const raw = env(variable)?.toLowerCase();
+	return !raw || !['0', 'false', 'no', 'off'].includes(raw);
+}

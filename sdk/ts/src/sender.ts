@@ -27,8 +27,17 @@ export const MAX_BATCH_ENTRIES = 10_000;
 export const TARGET_BATCH_BYTES = 1_500_000;
 /** Entries written to the spool at a time once the queue is full. */
 export const OVERFLOW_CHUNK = 1_000;
-/** `{"logs":[]}` */
-const ENVELOPE_BYTES = 11;
+/** `{"logs":[]}` (`{"lines":[]}` is one more) */
+const ENVELOPE_BYTES = 12;
+
+/**
+ * What a sender delivers: log entries (`POST .../logs/batch`, `{"logs": [...]}`) or console lines
+ * (`POST .../console`, `{"lines": [...]}`, at most 5,000 a request). Both are idempotent (msg_id,
+ * seq), both spool the same way (spool.ts).
+ */
+export type Channel = 'logs' | 'console';
+/** The server's limit on console lines per request. */
+export const MAX_CONSOLE_BATCH_LINES = 5_000;
 
 export interface QueuedEntry {
 	/** The entry as JSON. */
@@ -61,6 +70,8 @@ export function encodeEntry(
 export class EntryQueue {
 	private items: QueuedEntry[] = [];
 	private head = 0;
+	/** The queued entries' UTF-8 bytes. */
+	bytes = 0;
 
 	get length(): number {
 		return this.items.length - this.head;
@@ -68,6 +79,7 @@ export class EntryQueue {
 
 	push(entry: QueuedEntry): void {
 		this.items.push(entry);
+		this.bytes += entry.bytes;
 	}
 
 	peek(): QueuedEntry | undefined {
@@ -77,6 +89,7 @@ export class EntryQueue {
 	shift(): QueuedEntry | undefined {
 		if (this.head >= this.items.length) return undefined;
 		const entry = this.items[this.head++];
+		this.bytes -= entry.bytes;
 		if (this.head >= 4096 && this.head * 2 >= this.items.length) {
 			this.items = this.items.slice(this.head);
 			this.head = 0;
@@ -89,6 +102,7 @@ export class EntryQueue {
 		const texts = this.items.slice(this.head).map((entry) => entry.text);
 		this.items = [];
 		this.head = 0;
+		this.bytes = 0;
 		return texts;
 	}
 }
@@ -116,8 +130,8 @@ export function takeBatch(
 	return out;
 }
 
-export function batchBody(batch: string[]): string {
-	return `{"logs":[${batch.join(',')}]}`;
+export function batchBody(batch: string[], channel: Channel = 'logs'): string {
+	return `{"${channel === 'console' ? 'lines' : 'logs'}":[${batch.join(',')}]}`;
 }
 
 export interface SenderStats {
@@ -147,10 +161,18 @@ export interface SenderOptions {
 	onWarning?: (message: string) => void;
 	/** Where undeliverable entries are saved; absent or null: they are dropped (and counted). */
 	spoolDir?: string | null;
+	/** Default: 'logs'. */
+	channel?: Channel;
+	/**
+	 * Console only: the server refused a batch because the run's console is full (413 naming
+	 * `lines`). The sender drops what it holds, takes nothing more, and calls this once.
+	 */
+	onFull?: (message: string) => void;
 }
 
 export class Sender {
 	readonly experimentId: string;
+	readonly channel: Channel;
 	private readonly http: Http;
 	private readonly path: string;
 	private readonly retryBudgetMs: number;
@@ -173,6 +195,9 @@ export class Sender {
 	private scheduled = false;
 	private running: Promise<void> | null = null;
 	private closed = false;
+	/** Console only: the run's console is full; everything is dropped from now on. */
+	private full = false;
+	private readonly onFull: ((message: string) => void) | null;
 	private sent = 0;
 	private duplicates = 0;
 	private dropped = 0;
@@ -183,11 +208,14 @@ export class Sender {
 	constructor(options: SenderOptions) {
 		this.http = options.http;
 		this.experimentId = options.experimentId;
-		this.path = `/experiments/${encodeURIComponent(options.experimentId)}/logs/batch`;
+		this.channel = options.channel ?? 'logs';
+		this.onFull = options.onFull ?? null;
+		this.path = `/experiments/${encodeURIComponent(options.experimentId)}/${this.channel === 'console' ? 'console' : 'logs/batch'}`;
 		this.retryBudgetMs = options.retryBudgetMs;
 		this.maxQueue = options.maxQueue ?? MAX_QUEUE;
 		this.threshold = options.threshold ?? BATCH_THRESHOLD;
-		this.maxBatchEntries = options.maxBatchEntries ?? MAX_BATCH_ENTRIES;
+		this.maxBatchEntries =
+			options.maxBatchEntries ?? (this.channel === 'console' ? MAX_CONSOLE_BATCH_LINES : MAX_BATCH_ENTRIES);
 		this.maxBatchBytes = options.maxBatchBytes ?? TARGET_BATCH_BYTES;
 		this.warn = options.onWarning ?? ((message) => console.warn(message));
 		this.spoolDir = options.spoolDir ?? null;
@@ -208,8 +236,26 @@ export class Sender {
 		};
 	}
 
+	/** Entries and bytes waiting in memory (cheaper than stats, for a caller that asks per entry). */
+	get queuedLines(): number {
+		return this.queue.length;
+	}
+
+	get queuedBytes(): number {
+		return this.queue.bytes;
+	}
+
+	/** Console only: whether the server said the run's console is full. */
+	get isFull(): boolean {
+		return this.full;
+	}
+
 	/** Queue one encoded entry. Never blocks, never throws. */
 	put(entry: QueuedEntry): void {
+		if (this.full) {
+			this.dropped++;
+			return;
+		}
 		if (this.closed) {
 			this.dropped++;
 			this.warnOnce('closed', `tora: experiment ${this.experimentId} is finished; a log entry was dropped`);
@@ -301,7 +347,7 @@ export class Sender {
 			this.spoolFile = appendLinesSync(
 				this.spoolDir,
 				this.experimentId,
-				logsLines(this.experimentId, this.http.baseUrl, texts)
+				logsLines(this.experimentId, this.http.baseUrl, texts, this.channel)
 			);
 			this.spilled += texts.length;
 			return texts.length;
@@ -340,8 +386,8 @@ export class Sender {
 	}
 
 	private async deliver(batch: string[], depth: number): Promise<void> {
-		if (batch.length === 0) return;
-		const body = batchBody(batch);
+		if (batch.length === 0 || this.full) return;
+		const body = batchBody(batch, this.channel);
 		const { response, error } = await withRetries(
 			(signal) => this.http.request('POST', this.path, body, signal),
 			{
@@ -372,6 +418,10 @@ export class Sender {
 		const status = response.status;
 		const parsed = parseJson(response.text);
 		const message = errorMessage(parsed, response.text.slice(0, 200) || `HTTP ${status}`);
+		if (status === 413 && this.channel === 'console' && badFields(parsed).has('lines')) {
+			this.becomeFull(batch.length, message);
+			return;
+		}
 		if (status === 413 && batch.length > 1 && depth < 8) {
 			const half = Math.floor(batch.length / 2);
 			await this.deliver(batch.slice(0, half), depth + 1);
@@ -379,7 +429,7 @@ export class Sender {
 			return;
 		}
 		if (status === 400 && depth < 2) {
-			const bad = badIndices(parsed, batch.length);
+			const bad = badIndices(parsed, batch.length, this.channel === 'console' ? 'lines' : 'logs');
 			if (bad.size > 0 && bad.size < batch.length) {
 				this.dropped += bad.size;
 				this.warnOnce(
@@ -409,6 +459,20 @@ export class Sender {
 		);
 	}
 
+	/** The run's console is full: drop what is held, take nothing more, say so once. */
+	private becomeFull(inBatch: number, message: string): void {
+		this.full = true;
+		this.dropped += inBatch + this.queue.length + this.overflow.length;
+		this.queue.takeAll();
+		this.overflow = [];
+		if (!this.onFull) return;
+		try {
+			this.onFull(message);
+		} catch {
+			// a throwing hook must not break the sender
+		}
+	}
+
 	private takeOverflow(): string[] {
 		const texts = this.overflow;
 		this.overflow = [];
@@ -423,7 +487,7 @@ export class Sender {
 			this.drop(texts.length, reason);
 			return;
 		}
-		const lines = logsLines(this.experimentId, this.http.baseUrl, texts);
+		const lines = logsLines(this.experimentId, this.http.baseUrl, texts, this.channel);
 		const written: Promise<void> = appendLines(directory, this.experimentId, lines).then(
 			(path) => {
 				this.spilled += texts.length;
@@ -463,13 +527,19 @@ export class Sender {
 	}
 }
 
-/** The batch indices a 400's `fields` names (`logs.3.value` → 3). */
-export function badIndices(body: unknown, count: number): Set<number> {
+/** The field names an error envelope's `fields` has. */
+function badFields(body: unknown): Set<string> {
+	const fields = (body as { error?: { fields?: unknown } } | null | undefined)?.error?.fields;
+	return new Set(fields && typeof fields === 'object' ? Object.keys(fields) : []);
+}
+
+/** The batch indices a 400's `fields` names (`logs.3.value` → 3; `lines.3.text` for console). */
+export function badIndices(body: unknown, count: number, field: 'logs' | 'lines' = 'logs'): Set<number> {
 	const fields = (body as { error?: { fields?: unknown } } | null | undefined)?.error?.fields;
 	const bad = new Set<number>();
 	if (fields && typeof fields === 'object') {
 		for (const key of Object.keys(fields)) {
-			const match = /^logs\.(\d+)(\.|$)/.exec(key);
+			const match = new RegExp(`^${field}\\.(\\d+)(\\.|$)`).exec(key);
 			if (match) {
 				const index = Number(match[1]);
 				if (index < count) bad.add(index);

@@ -6,7 +6,9 @@
  * A line is `{"v":1,"experiment_id","base_url","logs":[LogEntry...]}` (entries keep their msg_ids,
  * so an upload that repeats or overlaps what the server has stores every point once) or
  * `{"v":1,"experiment_id","base_url","status":"finished"|"failed"}` for a final status that could
- * not be set. API keys are never written.
+ * not be set, or `{"v":1,"experiment_id","base_url","console":[{seq,time,stream,text}...]}` for
+ * console lines (numbered, so a repeated upload keeps each once), or `{..., "context": {...}}` for
+ * the start-up context (already redacted). API keys are never written.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
@@ -24,14 +26,27 @@ function prefix(experimentId: string, baseUrl: string): string {
 	return `{"v":1,"experiment_id":${JSON.stringify(experimentId)},"base_url":${JSON.stringify(baseUrl)}`;
 }
 
-/** Lines holding `entries` (each already a JSON LogEntry), at most LINE_ENTRIES per line. */
-export function logsLines(experimentId: string, baseUrl: string, entries: string[]): string[] {
+/**
+ * Lines holding `entries` (each already a JSON LogEntry, or for the console channel a JSON
+ * console line under `"console"`), at most LINE_ENTRIES per line.
+ */
+export function logsLines(
+	experimentId: string,
+	baseUrl: string,
+	entries: string[],
+	channel: 'logs' | 'console' = 'logs'
+): string[] {
 	const lines: string[] = [];
 	for (let start = 0; start < entries.length; start += LINE_ENTRIES) {
 		const chunk = entries.slice(start, start + LINE_ENTRIES);
-		lines.push(`${prefix(experimentId, baseUrl)},"logs":[${chunk.join(',')}]}`);
+		lines.push(`${prefix(experimentId, baseUrl)},"${channel}":[${chunk.join(',')}]}`);
 	}
 	return lines;
+}
+
+/** The start-up context (already redacted), for a run whose server could not be reached. */
+export function contextLine(experimentId: string, baseUrl: string, context: unknown): string {
+	return `${prefix(experimentId, baseUrl)},"context":${JSON.stringify(context)}}`;
 }
 
 export function statusLine(experimentId: string, baseUrl: string, status: ExperimentStatus): string {

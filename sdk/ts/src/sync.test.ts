@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from './http.js';
 import { encodeEntry } from './sender.js';
-import { logsLines, statusLine } from './spool.js';
+import { contextLine, logsLines, statusLine } from './spool.js';
 import { sync } from './sync.js';
 import { uuid7 } from './uuid7.js';
 
@@ -107,5 +107,41 @@ describe('sync', () => {
 		const out: string[] = [];
 		await sync({ spoolDir: dir, apiKey: 'k', fetch: s.fetch, print: (l) => out.push(l) });
 		expect(out).toEqual([`tora sync: nothing to upload in ${dir}`]);
+	});
+});
+
+describe('sync of console lines and the run context', () => {
+	it('posts console lines to /console and PUTs the context, as the Python SDK spools them', async () => {
+		const requests: Array<{ method: string; path: string; body: Record<string, unknown> }> = [];
+		const fetch: FetchLike = async (url, init) => {
+			const body = JSON.parse(String(init.body));
+			requests.push({ method: String(init.method), path: url.slice(BASE.length), body });
+			if (init.method === 'PUT') return Response.json({ status: 200, data: {} });
+			const lines = (body.lines as unknown[]) ?? [];
+			const data = {
+				accepted: lines.length,
+				duplicates: 0,
+				console_bytes: 1,
+				console_bytes_limit: 9,
+				last_seq: 2
+			};
+			return Response.json({ status: 201, data }, { status: 201 });
+		};
+		const line = (seq: number) =>
+			JSON.stringify({ seq, time: '2026-01-01T00:00:00Z', stream: 'stdout', text: `l${seq}` });
+		const dir = spool([
+			contextLine('e1', BASE, { host: 'gpu-1', env: { RANK: '0' } }),
+			...logsLines('e1', BASE, [line(1), line(2)], 'console')
+		]);
+		const result = await sync({ spoolDir: dir, apiKey: 'k', fetch, print: () => undefined });
+		expect(result).toMatchObject({ code: 0, totals: { sent: 2, stored: 2 } });
+		expect(requests).toEqual([
+			{ method: 'PUT', path: '/experiments/e1/context', body: { host: 'gpu-1', env: { RANK: '0' } } },
+			{
+				method: 'POST',
+				path: '/experiments/e1/console',
+				body: { lines: [JSON.parse(line(1)), JSON.parse(line(2))] }
+			}
+		]);
 	});
 });

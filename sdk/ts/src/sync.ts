@@ -19,7 +19,15 @@ import {
 	withRetries,
 	type FetchLike
 } from './http.js';
-import { badIndices, batchBody, MAX_BATCH_ENTRIES, TARGET_BATCH_BYTES, utf8Length } from './sender.js';
+import {
+	badIndices,
+	batchBody,
+	MAX_BATCH_ENTRIES,
+	MAX_CONSOLE_BATCH_LINES,
+	TARGET_BATCH_BYTES,
+	utf8Length,
+	type Channel
+} from './sender.js';
 import { appendLinesSync, statusLine } from './spool.js';
 import type { ExperimentStatus } from './wire.js';
 
@@ -87,16 +95,16 @@ function claim(directory: string): Array<[string, string]> {
 }
 
 /** Entries into batches within the server's limits. */
-function batches(entries: string[]): string[][] {
+function batches(entries: string[], maxEntries: number): string[][] {
 	const out: string[][] = [];
 	let current: string[] = [];
-	let size = 11;
+	let size = 12;
 	for (const entry of entries) {
 		const bytes = utf8Length(entry) + 1;
-		if (current.length > 0 && (current.length >= MAX_BATCH_ENTRIES || size + bytes > TARGET_BATCH_BYTES)) {
+		if (current.length > 0 && (current.length >= maxEntries || size + bytes > TARGET_BATCH_BYTES)) {
 			out.push(current);
 			current = [];
-			size = 11;
+			size = 12;
 		}
 		current.push(entry);
 		size += bytes;
@@ -111,13 +119,24 @@ interface Target {
 	print: (line: string) => void;
 }
 
-async function uploadLogs(target: Target, experimentId: string, logs: unknown[], totals: SyncTotals) {
-	const path = `/experiments/${encodeURIComponent(experimentId)}/logs/batch`;
-	const pending = batches(logs.map((entry) => JSON.stringify(entry)));
+/** Upload log entries (`logs`) or console lines (`console`; the server keeps each seq once). */
+async function uploadLogs(
+	target: Target,
+	experimentId: string,
+	logs: unknown[],
+	totals: SyncTotals,
+	channel: Channel = 'logs'
+) {
+	const isConsole = channel === 'console';
+	const path = `/experiments/${encodeURIComponent(experimentId)}/${isConsole ? 'console' : 'logs/batch'}`;
+	const pending = batches(
+		logs.map((entry) => JSON.stringify(entry)),
+		isConsole ? MAX_CONSOLE_BATCH_LINES : MAX_BATCH_ENTRIES
+	);
 	while (pending.length > 0) {
 		const batch = pending.shift()!;
 		const { response, error } = await withRetries(
-			(signal) => target.http.request('POST', path, batchBody(batch), signal),
+			(signal) => target.http.request('POST', path, batchBody(batch, channel), signal),
 			{ budgetMs: target.budgetMs }
 		);
 		if (!response || isRetryable(response.status)) {
@@ -126,20 +145,31 @@ async function uploadLogs(target: Target, experimentId: string, logs: unknown[],
 		}
 		const body = parseJson(response.text);
 		if (response.status >= 200 && response.status < 300) {
-			const data = (body as { data?: { stored?: unknown; duplicates?: unknown } } | undefined)?.data;
+			const data = (
+				body as { data?: { stored?: unknown; accepted?: unknown; duplicates?: unknown } } | undefined
+			)?.data;
 			totals.sent += batch.length;
-			totals.stored += Number(data?.stored) || 0;
+			totals.stored += Number(data?.stored ?? data?.accepted) || 0;
 			totals.duplicates += Number(data?.duplicates) || 0;
 			continue;
 		}
 		const message = errorMessage(body, response.text.slice(0, 200) || `HTTP ${response.status}`);
+		const fields = (body as { error?: { fields?: Record<string, unknown> } } | undefined)?.error?.fields;
+		if (isConsole && response.status === 413 && fields && 'lines' in fields) {
+			// The run's console is full: the rest of these lines can never be stored.
+			target.print(
+				`  ${pending.reduce((n, b) => n + b.length, batch.length)} console lines skipped: ${message}`
+			);
+			totals.rejected += pending.reduce((n, b) => n + b.length, batch.length);
+			return;
+		}
 		if (response.status === 413 && batch.length > 1) {
 			const half = Math.floor(batch.length / 2);
 			pending.unshift(batch.slice(0, half), batch.slice(half));
 			continue;
 		}
 		if (response.status === 400) {
-			const bad = badIndices(body, batch.length);
+			const bad = badIndices(body, batch.length, isConsole ? 'lines' : 'logs');
 			target.print(`  ${bad.size || batch.length} entries rejected by the server and skipped: ${message}`);
 			if (bad.size > 0 && bad.size < batch.length) {
 				totals.rejected += bad.size;
@@ -151,6 +181,29 @@ async function uploadLogs(target: Target, experimentId: string, logs: unknown[],
 		}
 		throw new Stop(`HTTP ${response.status}: ${message}`);
 	}
+}
+
+/** PUT a spooled context (a repeat replaces it with the same). */
+async function uploadContext(target: Target, experimentId: string, context: unknown): Promise<void> {
+	const { response, error } = await withRetries(
+		(signal) =>
+			target.http.request('PUT', `/experiments/${encodeURIComponent(experimentId)}/context`, context, signal),
+		{ budgetMs: target.budgetMs }
+	);
+	if (!response || isRetryable(response.status)) {
+		const reason = unreachableReason({ response, error });
+		throw new Stop(`${target.http.baseUrl} unreachable (${reason})`);
+	}
+	if (response.status >= 200 && response.status < 300) {
+		target.print('  uploaded the run context');
+		return;
+	}
+	const message = errorMessage(parseJson(response.text), response.text.slice(0, 200));
+	if (response.status === 400 || response.status === 413) {
+		target.print(`  the run context was refused and skipped: ${message}`);
+		return;
+	}
+	throw new Stop(`HTTP ${response.status}: ${message}`);
 }
 
 async function setStatus(target: Target, experimentId: string, status: ExperimentStatus): Promise<void> {
@@ -226,6 +279,10 @@ export async function sync(options: SyncOptions = {}): Promise<{ code: number; t
 				const target = targetFor(record.base_url);
 				const experiment = typeof record.experiment_id === 'string' ? record.experiment_id : experimentId;
 				if (Array.isArray(record.logs)) await uploadLogs(target, experiment, record.logs, totals);
+				else if (Array.isArray(record.console))
+					await uploadLogs(target, experiment, record.console, totals, 'console');
+				else if (record.context && typeof record.context === 'object' && !Array.isArray(record.context))
+					await uploadContext(target, experiment, record.context);
 				else if (record.status === 'finished' || record.status === 'failed' || record.status === 'running')
 					status = { target, status: record.status };
 			} catch (error) {

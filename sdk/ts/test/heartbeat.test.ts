@@ -43,6 +43,10 @@ function options(extra: ClientOptions = {}): ClientOptions {
 		exitHooks: false,
 		spoolDir: tempDir('tora-ts-heartbeat-'),
 		heartbeatIntervalMs: INTERVAL_MS,
+		// Metrics only: the context, console and system series (capture.test.ts) would add requests.
+		captureContext: false,
+		captureConsole: false,
+		systemMetricsIntervalMs: 0,
 		...extra
 	};
 }

@@ -45,6 +45,10 @@ function options(extra: Parameters<typeof Tora.create>[1] = {}) {
 		apiKey: key,
 		exitHooks: false,
 		spoolDir: tempDir('tora-ts-spool-'),
+		// Metrics only: the context, console and system series (capture.test.ts) would add requests.
+		captureContext: false,
+		captureConsole: false,
+		systemMetricsIntervalMs: 0,
 		...extra
 	};
 }

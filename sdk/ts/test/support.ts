@@ -1,5 +1,6 @@
 /**
- * Live-test support: a real Tora single server (API only, local sign-in) on a port in 9100–9199,
+ * Live-test support: a real Tora single server (API only, local sign-in) on a port in 9100–9199
+ * (TORA_TEST_PORTS moves them),
  * fresh users with API keys, a TCP proxy that can cut the connection, and the CLI and scripts run
  * as child processes.
  */
@@ -13,10 +14,16 @@ import { cleanEnv, start, type Started } from '../../../tests/support/processes.
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
 export const binPath = join(repoRoot, 'sdk/ts/bin/tora.mjs');
 
-/** A port in 9100–9199 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
+/** TORA_TEST_PORTS=`first-last` moves the live tests' ports (default 9100–9199). */
+function portRange(): [number, number] {
+	const match = /^(\d+)-(\d+)$/.exec(process.env.TORA_TEST_PORTS ?? '');
+	return match ? [Number(match[1]), Number(match[2]) - Number(match[1]) + 1] : [9100, 100];
+}
+
+/** A port in [base, base + span) (default: portRange()) that nothing listens on right now. */
+export async function freePort(base = portRange()[0], span = portRange()[1]): Promise<number> {
 	for (let attempt = 0; attempt < 200; attempt++) {
-		const port = 9100 + Math.floor(Math.random() * 100);
+		const port = base + Math.floor(Math.random() * span);
 		const free = await new Promise<boolean>((resolve) => {
 			const probe = createServer()
 				.once('error', () => resolve(false))
@@ -24,7 +31,7 @@ export async function freePort(): Promise<number> {
 		});
 		if (free) return port;
 	}
-	throw new Error('no free port in 9100–9199');
+	throw new Error(`no free port in ${base}–${base + span - 1}`);
 }
 
 export interface Json {
@@ -36,9 +43,12 @@ export class LiveServer {
 	readonly port: number;
 	readonly dataDir = mkdtempSync(join(tmpdir(), 'tora-ts-live-'));
 	private process: Started | null = null;
+	/** Extra server settings (TORA_CONSOLE_MAX_BYTES...). */
+	private readonly env: Record<string, string>;
 
-	constructor(port: number) {
+	constructor(port: number, env: Record<string, string> = {}) {
 		this.port = port;
+		this.env = env;
 	}
 
 	get baseUrl(): string {
@@ -58,7 +68,8 @@ export class LiveServer {
 				TORA_API_ONLY: '1',
 				TORA_AUTH: 'local',
 				TORA_DATA_DIR: join(this.dataDir, 'db'),
-				...(database as Record<string, string>)
+				...(database as Record<string, string>),
+				...this.env
 			})
 		);
 		await this.process.waitFor(/Tora is running at/, 90_000);
@@ -132,10 +143,18 @@ export class Proxy {
 	private readonly target: number;
 	private server: NetServer | null = null;
 	private readonly sockets = new Set<Socket>();
+	/** Everything clients sent through the proxy (requests, bodies), when constructed with `record`. */
+	readonly sent: Buffer[] | null;
 
-	constructor(port: number, target: number) {
+	constructor(port: number, target: number, record = false) {
 		this.port = port;
 		this.target = target;
+		this.sent = record ? [] : null;
+	}
+
+	/** What clients sent, as text. */
+	get sentText(): string {
+		return Buffer.concat(this.sent ?? []).toString('utf8');
 	}
 
 	get baseUrl(): string {
@@ -150,6 +169,7 @@ export class Proxy {
 				socket.on('close', () => this.sockets.delete(socket));
 				socket.on('error', () => socket.destroy());
 			}
+			if (this.sent) client.on('data', (chunk: Buffer) => this.sent!.push(chunk));
 			client.pipe(upstream).pipe(client);
 		});
 		return new Promise((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
@@ -174,16 +194,19 @@ export function run(
 	command: string,
 	args: string[],
 	env: Record<string, string | undefined>,
-	input = ''
+	input = '',
+	cwd = repoRoot
 ): Promise<Ran> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, { cwd: repoRoot, env: env as NodeJS.ProcessEnv });
+		const child = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv });
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk) => (stdout += chunk));
 		child.stderr.on('data', (chunk) => (stderr += chunk));
 		child.on('error', reject);
 		child.on('close', (code) => resolve({ code, stdout, stderr }));
+		// A child that exits without reading its input (git) closes the pipe first: not an error.
+		child.stdin.on('error', () => undefined);
 		child.stdin.end(input);
 	});
 }
