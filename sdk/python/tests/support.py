@@ -35,8 +35,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port_offset: int = 0, **extra_env: str) -> None:
+        """`extra_env`: server settings (a second server with other limits takes `port_offset` 1)."""
+        self.extra_env = extra_env
+        # TORA_TEST_PORT pins the port (when several test runs share a machine, each gets its own).
+        pinned = int(os.environ.get("TORA_TEST_PORT") or 0)
+        self.port = pinned + port_offset if pinned else free_port()
         self.data_dir = tempfile.mkdtemp(prefix="tora-sdk-test-")
         self.log_path = os.path.join(self.data_dir, "server.log")
         self.proc: Optional[subprocess.Popen] = None
@@ -57,6 +61,7 @@ class Server:
             PORT=str(self.port),
             TORA_DATA_DIR=os.path.join(self.data_dir, "db"),
         )
+        env.update(self.extra_env)
         started = time.monotonic()
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
@@ -257,3 +262,66 @@ class Capture:
 
     def logs(self) -> List[Dict[str, Any]]:
         return [e for r in self.requests if r["path"].endswith("/logs/batch") for e in r["body"]["logs"]]
+
+
+class Proxy:
+    """A pass-through in front of the real server that keeps every request body it forwards, for
+    checking what left the machine (nothing is answered in the server's place)."""
+
+    def __init__(self, target: Server) -> None:
+        self.bodies: List[bytes] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                proxy.bodies.append(self.path.encode() + b" " + raw)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
+                conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=raw or None, headers=headers)
+                    resp = conn.getresponse()
+                    out = resp.read()
+                    status, content_type = resp.status, resp.getheader("Content-Type") or "application/json"
+                except OSError:
+                    status, content_type, out = 502, "text/plain", b"proxy: server unreachable"
+                finally:
+                    conn.close()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _forward
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return "http://127.0.0.1:%d/api" % self.httpd.server_address[1]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def console_lines(server: Server, experiment_id: str, key: str) -> List[Dict[str, Any]]:
+    """Every console line the server holds for a run, oldest first."""
+    lines: List[Dict[str, Any]] = []
+    after = 0
+    while True:
+        status, body = server.request("GET", "/experiments/%s/console?after=%d&limit=5000" % (experiment_id, after), key=key)
+        assert status == 200, (status, body)
+        lines.extend(body["data"]["lines"])
+        after = body["data"]["cursor"]
+        if not body["data"]["more"]:
+            return lines

@@ -85,6 +85,9 @@ class KeepAliveTest(support.SignedInTest):
         self.addCleanup(self.proxy.close)
 
     def _client(self, name: str, **kwargs) -> "tora.Tora":
+        # Only the metric sender's connections are counted: the context, console and system
+        # metrics (each with connections of their own) are off.
+        kwargs.update(capture_context=False, capture_console=False, system_metrics_interval=0)
         client = tora.Tora.create_experiment(
             name, api_key=self.key, server_url=self.proxy.base_url, spool_dir=tempfile.mkdtemp(prefix="tora-spool-"), **kwargs
         )

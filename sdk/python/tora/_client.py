@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Dict, Mapping, Optional
 
-from . import _config, _heartbeat, _http, _spool
+from . import _config, _console, _context, _heartbeat, _http, _spool, _sysmetrics
 from ._errors import (
     ToraAPIError,
     ToraAuthenticationError,
@@ -46,7 +46,14 @@ class Tora:
     its run marked `finished`, or `failed` after an uncaught exception. While the client is open
     and nothing reached the server for TORA_HEARTBEAT_INTERVAL seconds (default 30), another daemon
     thread sends a heartbeat, so a quiet run does not show as `crashed` (`heartbeat=False` or
-    TORA_HEARTBEAT=0 turns it off)."""
+    TORA_HEARTBEAT=0 turns it off).
+
+    Captured by default, each switchable off by argument or environment variable: the run's
+    context once at start-up (`capture_context` / TORA_CAPTURE_CONTEXT, with its parts
+    `capture_git` / TORA_CAPTURE_GIT, `capture_env` / TORA_CAPTURE_ENV and `capture_packages` /
+    TORA_CAPTURE_PACKAGES), system metrics every `system_metrics_interval` /
+    TORA_SYSTEM_METRICS_INTERVAL seconds (15; 0 = off) and the console (`capture_console` /
+    TORA_CAPTURE_CONSOLE). All of it runs on daemon threads and never raises into the script."""
 
     def __init__(
         self,
@@ -65,6 +72,13 @@ class Tora:
         spool_dir: Optional[str] = None,
         heartbeat: Optional[bool] = None,
         heartbeat_interval: Optional[float] = None,
+        capture_context: Optional[bool] = None,
+        capture_git: Optional[bool] = None,
+        capture_env: Optional[bool] = None,
+        capture_packages: Optional[bool] = None,
+        capture_console: Optional[bool] = None,
+        system_metrics_interval: Optional[float] = None,
+        _new_run: bool = False,
     ):
         if not isinstance(experiment_id, str) or not experiment_id.strip():
             raise ToraValidationError("Experiment ID must be a non-empty string")
@@ -99,7 +113,45 @@ class Tora:
                 _heartbeat.interval(heartbeat_interval),
                 lambda: sender.last_success,
             )
+        self._start_capture(
+            _context.parts(capture_context, capture_git, capture_env, capture_packages),
+            capture_console,
+            system_metrics_interval,
+            _new_run,
+        )
         _register(self)
+
+    def _start_capture(self, parts, capture_console, system_metrics_interval, new_run: bool) -> None:
+        sender = self._sender
+        self._context: Optional[_context.ContextSender] = None
+        self._console: Optional[_console.ConsoleCapture] = None
+        self._sampler: Optional[_sysmetrics.Sampler] = None
+        if parts is not None:
+            self._context = _context.ContextSender(
+                self._experiment_id, self._base_url, self._api_key, parts, sender.retry_timeout, self._spool_dir
+            )
+        every = _sysmetrics.interval(system_metrics_interval)
+        if every > 0:
+            put = sender.put
+
+            def emit(name: str, value: float) -> None:
+                put((name, uuid7(), float(value), None, METRIC_METADATA))
+
+            self._sampler = _sysmetrics.Sampler(every, emit, "tora-system-%s" % self._experiment_id[:8])
+        if _console.enabled(capture_console) and not _console.capturing():
+
+            def alive() -> None:
+                sender.last_success = time.monotonic()
+
+            self._console = _console.ConsoleCapture(
+                self._experiment_id,
+                self._base_url,
+                self._api_key,
+                sender.retry_timeout,
+                self._spool_dir,
+                1 if new_run else None,
+                alive,
+            )
 
     # -- experiments ---------------------------------------------------------------------------
 
@@ -120,8 +172,11 @@ class Tora:
         spool_dir: Optional[str] = None,
         heartbeat: Optional[bool] = None,
         heartbeat_interval: Optional[float] = None,
+        **capture: Any,
     ) -> "Tora":
-        """Create an experiment (status `running`) and return a client logging to it."""
+        """Create an experiment (status `running`) and return a client logging to it. `capture`:
+        the constructor's capture switches (capture_context, capture_git, capture_env,
+        capture_packages, capture_console, system_metrics_interval)."""
         name, hp_list, tag_list = check_experiment_fields(name, hyperparams, tags, description)
         base_url = _config.base_url(server_url)
         key = _require_key(api_key, base_url)
@@ -135,8 +190,8 @@ class Tora:
         if tag_list:
             body["tags"] = tag_list
         data = _call(base_url, key, "POST", "/experiments", body, setup_timeout, "create the experiment")
-        heartbeat_options = {"heartbeat": heartbeat, "heartbeat_interval": heartbeat_interval}
-        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, heartbeat_options)
+        options = dict(capture, heartbeat=heartbeat, heartbeat_interval=heartbeat_interval, _new_run=True)
+        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, options)
 
     @classmethod
     def load_experiment(
@@ -151,6 +206,7 @@ class Tora:
         spool_dir: Optional[str] = None,
         heartbeat: Optional[bool] = None,
         heartbeat_interval: Optional[float] = None,
+        **capture: Any,
     ) -> "Tora":
         """Resume logging to an existing experiment. Its status is left as it is (a finished run
         you add a late result to stays finished until this client shuts down, which sets it
@@ -162,12 +218,12 @@ class Tora:
         data = _call(
             base_url, key, "GET", "/experiments/%s" % experiment_id.strip(), None, setup_timeout, "load the experiment"
         )
-        heartbeat_options = {"heartbeat": heartbeat, "heartbeat_interval": heartbeat_interval}
-        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, heartbeat_options)
+        options = dict(capture, heartbeat=heartbeat, heartbeat_interval=heartbeat_interval)
+        return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, options)
 
     @classmethod
     def _from_data(
-        cls, data: Any, base_url: str, key: str, max_buffer_len: int, retry_timeout, spool_dir, heartbeat_options
+        cls, data: Any, base_url: str, key: str, max_buffer_len: int, retry_timeout, spool_dir, options
     ) -> "Tora":
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise ToraAPIError("Unexpected response from %s: no experiment id" % base_url)
@@ -188,7 +244,7 @@ class Tora:
             status=data.get("status"),
             retry_timeout=retry_timeout,
             spool_dir=spool_dir,
-            **heartbeat_options,
+            **options,
         )
 
     # -- logging (the hot path: validation + a deque append) -----------------------------------
@@ -242,7 +298,12 @@ class Tora:
         `timeout` seconds (None: no limit)."""
         if self._closed:
             raise ToraMetricError("Cannot flush a Tora client that has been shut down")
-        return self._sender.flush(timeout)
+        started = time.monotonic()
+        done = self._sender.flush(timeout)
+        if self._console is not None:
+            left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+            done = self._console.flush(left) and done
+        return done
 
     def shutdown(self, status: Optional[str] = "finished", timeout: Optional[float] = None) -> None:
         """Send what is queued (waiting at most `timeout`, default TORA_EXIT_TIMEOUT seconds;
@@ -255,8 +316,16 @@ class Tora:
         if self._heartbeat is not None:
             self._heartbeat.stop()
         wait = _config.exit_timeout() if timeout is None else max(0.0, float(timeout))
+        deadline = time.monotonic() + wait
+        if self._sampler is not None:
+            self._sampler.stop()
+        console = self._console
+        if console is not None:
+            console.close(max(0.0, deadline - time.monotonic()))
+        if self._context is not None:
+            self._context.join(max(0.0, deadline - time.monotonic()))
         sender = self._sender
-        sender.close(wait)
+        sender.close(max(0.0, deadline - time.monotonic()))
         if status is not None:
             self._set_status(status)
         if sender.spilled:
@@ -264,6 +333,11 @@ class Tora:
                 "tora: %d log entries for experiment %s could not be sent to %s and were saved in %s.\n"
                 "tora: upload them with: python -m tora sync\n"
                 % (sender.spilled, self._experiment_id, self._base_url, sender.spool_file or self._spool_dir)
+            )
+        if console is not None and console.spilled:
+            sys.stderr.write(
+                "tora: %d console lines for experiment %s could not be sent and were saved in %s; "
+                "upload them with: python -m tora sync\n" % (console.spilled, self._experiment_id, console.spool_file)
             )
         if sender.dropped:
             sys.stderr.write(
@@ -339,7 +413,11 @@ class Tora:
     def stats(self) -> Dict[str, int]:
         """Entries sent, skipped by the server as duplicates, spooled, dropped, and still queued."""
         s = self._sender
-        return {"sent": s.sent, "duplicates": s.duplicates, "spilled": s.spilled, "dropped": s.dropped, "queued": len(s.queue)}
+        out = {"sent": s.sent, "duplicates": s.duplicates, "spilled": s.spilled, "dropped": s.dropped, "queued": len(s.queue)}
+        c = self._console
+        if c is not None:
+            out.update(console_sent=c.sent, console_spilled=c.spilled, console_not_captured=c.not_captured)
+        return out
 
     def __enter__(self) -> "Tora":
         return self

@@ -3,8 +3,10 @@
 
 A line is `{"v": 1, "experiment_id", "base_url", "logs": [LogEntry...]}` (entries keep their
 msg_ids, so an upload that is repeated or that overlaps what the server already has stores every
-point once) or `{"v": 1, "experiment_id", "base_url", "status": "finished" | "failed"}` for a final
-status that could not be set. API keys are never written."""
+point once), `{"v": 1, "experiment_id", "base_url", "status": "finished" | "failed"}` for a final
+status that could not be set, `{..., "console": [{seq, time, stream, text}...]}` for console lines
+(kept once per seq by the server) or `{..., "context": {...}}` for the start-up context (already
+redacted: nothing secret is written here either). API keys are never written."""
 
 from __future__ import annotations
 
@@ -42,6 +44,15 @@ def logs_line(experiment_id: str, base_url: str, encoded_entries: Iterable[str])
 
 def status_line(experiment_id: str, base_url: str, status: str) -> str:
     return _prefix(experiment_id, base_url) + ',"status":%s}' % json.dumps(status)
+
+
+def console_line(experiment_id: str, base_url: str, encoded_lines: Iterable[str]) -> str:
+    """Console lines as posted (`{seq, time, stream, text}`): their seq makes a repeated upload harmless."""
+    return _prefix(experiment_id, base_url) + ',"console":[' + ",".join(encoded_lines) + "]}"
+
+
+def context_line(experiment_id: str, base_url: str, context: dict) -> str:
+    return _prefix(experiment_id, base_url) + ',"context":%s}' % json.dumps(context, separators=(",", ":"))
 
 
 def spool_logs(directory: str, experiment_id: str, base_url: str, encoded_entries: list, chunk: int = 10_000) -> Optional[str]:

@@ -18,6 +18,8 @@ from . import _config, _http, _spool
 from ._errors import error_message
 from ._sender import MAX_BATCH_ENTRIES, TARGET_BATCH_BYTES
 
+MAX_CONSOLE_BATCH = 5000  # the server's limit; batches are cut by bytes too
+
 
 class _Stop(Exception):
     """The server refused in a way that retrying now cannot fix (auth, missing experiment...)."""
@@ -56,13 +58,13 @@ def _claim(directory: str) -> List[Tuple[str, str]]:
     return out
 
 
-def _batches(logs: List[Any]) -> List[List[Any]]:
+def _batches(logs: List[Any], max_entries: int = MAX_BATCH_ENTRIES) -> List[List[Any]]:
     batches: List[List[Any]] = []
     current: List[Any] = []
     size = 12
     for entry in logs:
         n = len(json.dumps(entry, separators=(",", ":"))) + 1
-        if current and (len(current) >= MAX_BATCH_ENTRIES or size + n > TARGET_BATCH_BYTES):
+        if current and (len(current) >= max_entries or size + n > TARGET_BATCH_BYTES):
             batches.append(current)
             current, size = [], 12
         current.append(entry)
@@ -125,6 +127,47 @@ def _upload_batches(
     return totals
 
 
+def _upload_console(base_url: str, key: str, experiment_id: str, lines: List[Any], budget: float, out: TextIO) -> int:
+    """Console lines, resent with their seq (the server keeps each once). Returns lines sent."""
+    path = "/experiments/%s/console" % experiment_id
+    conn = _http.Connection(base_url)
+    sent = 0
+    try:
+        start = 0
+        for batch in _batches(lines, MAX_CONSOLE_BATCH):
+            body = json.dumps({"lines": batch}, separators=(",", ":")).encode("utf-8")
+            resp, error = _http.with_retries(lambda: conn.request("POST", path, key, body), budget)
+            if resp is None or _http.is_retryable(resp.status):
+                reason = "HTTP %d" % resp.status if resp is not None else _http.describe(error) if error else "no answer"
+                raise _Stop("%s unreachable (%s)" % (base_url, reason))
+            if 200 <= resp.status < 300:
+                sent += len(batch)
+                start += len(batch)
+                continue
+            message = error_message(resp.json(), resp.text[:200] or "HTTP %d" % resp.status)
+            if resp.status in (400, 413):
+                out.write("  %d console lines refused by the server and skipped: %s\n" % (len(lines) - start, message))
+                return sent
+            raise _Stop("HTTP %d: %s" % (resp.status, message))
+    finally:
+        conn.close()
+    return sent
+
+
+def _upload_context(base_url: str, key: str, experiment_id: str, context: Any, budget: float, out: TextIO) -> None:
+    resp, error = _http.with_retries(
+        lambda: _http.request(base_url, "PUT", "/experiments/%s/context" % experiment_id, key, context), budget
+    )
+    if resp is None or _http.is_retryable(resp.status):
+        raise _Stop("%s unreachable (%s)" % (base_url, _http.describe(error) if error else "HTTP %d" % resp.status))
+    if 200 <= resp.status < 300:
+        out.write("  uploaded the run context\n")
+    elif resp.status == 400:
+        out.write("  the run context was refused and skipped: %s\n" % error_message(resp.json(), resp.text[:200]))
+    else:
+        raise _Stop("HTTP %d: %s" % (resp.status, error_message(resp.json(), resp.text[:200])))
+
+
 def _set_status(base_url: str, key: str, experiment_id: str, status: str, budget: float) -> None:
     resp, error = _http.with_retries(
         lambda: _http.request(base_url, "PATCH", "/experiments/%s" % experiment_id, key, {"status": status}), budget
@@ -165,6 +208,7 @@ def sync(
         error: Optional[str] = None
         totals = {"sent": 0, "stored": 0, "duplicates": 0, "rejected": 0}
         statuses: List[Tuple[str, str]] = []
+        console_lines = 0
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -184,6 +228,10 @@ def sync(
                 if isinstance(record.get("logs"), list):
                     for k, v in _upload_logs(target, key, exp, record["logs"], budget, out).items():
                         totals[k] += v
+                elif isinstance(record.get("console"), list):
+                    console_lines += _upload_console(target, key, exp, record["console"], budget, out)
+                elif isinstance(record.get("context"), dict):
+                    _upload_context(target, key, exp, record["context"], budget, out)
                 elif isinstance(record.get("status"), str):
                     statuses.append((target, record["status"]))
             except _Stop as stop:
@@ -200,6 +248,8 @@ def sync(
         for k, v in totals.items():
             grand[k] += v
         grand["files"] += 1
+        if console_lines:
+            out.write("  uploaded %d console lines\n" % console_lines)
         out.write(
             "  uploaded %d entries: %d stored, %d already on the server%s\n"
             % (totals["sent"], totals["stored"], totals["duplicates"], ", %d rejected" % totals["rejected"] if totals["rejected"] else "")

@@ -32,9 +32,12 @@ def setup(
     spool_dir: Optional[str] = None,
     heartbeat: Optional[bool] = None,
     heartbeat_interval: Optional[float] = None,
+    **capture: Any,
 ) -> str:
     """Create an experiment, print its URL and return its id. At interpreter exit the run is
-    flushed and marked `finished` (or `failed` after an uncaught exception)."""
+    flushed and marked `finished` (or `failed` after an uncaught exception). `capture`: the
+    capture switches of `Tora` (capture_context, capture_git, capture_env, capture_packages,
+    capture_console, system_metrics_interval)."""
     global _client
     with _lock:
         if _client is not None and not _client.is_closed:
@@ -53,6 +56,7 @@ def setup(
             spool_dir=spool_dir,
             heartbeat=heartbeat,
             heartbeat_interval=heartbeat_interval,
+            **capture,
         )
         _client = client
     logger.info("Tora experiment created: %s", client.url)

@@ -1,0 +1,145 @@
+/**
+ * P14 capture overhead: what the Python SDK's automatic capture (run context, system metrics,
+ * console tee) costs a training script. Two workloads, each timed with capture on (ours) and off
+ * (baseline: TORA_CAPTURE_CONTEXT=0, TORA_CAPTURE_CONSOLE=0, TORA_SYSTEM_METRICS_INTERVAL=0),
+ * same server, same driver:
+ *   - a tight logging loop: `client.metric()` as fast as possible (console quiet);
+ *   - a console flood: `print()` as fast as possible (stdout to /dev/null, as under a scheduler).
+ * Only the loop is timed (not start-up, the flush or shutdown). System metrics sample every second
+ * (the default is 15 s) so they run during the loop. Each pair runs in the order off, on, on, off,
+ * halves summed, so neither side gains from running later.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { runIfMain } from './lib/main.ts';
+import type { BenchContext, BenchRow } from './lib/types.ts';
+
+const BENCHMARK = 'P14 capture overhead';
+const POINTS = Number(process.env.BENCH_P14_POINTS ?? 200_000);
+const LINES = Number(process.env.BENCH_P14_LINES ?? 200_000);
+const SDK_DIR = join(import.meta.dirname, '..', 'sdk', 'python');
+const PYTHON = process.env.PYTHON ?? 'python3';
+
+/** The driver: times the loop, then flushes and shuts down, and reports on stderr (stdout is the flood). */
+const DRIVER = `
+import json, sys, time, tora
+mode, count = sys.argv[1], int(sys.argv[2])
+client = tora.Tora.create_experiment("p14 " + mode, tags=["bench"])
+time.sleep(0.5)  # let the context capture (git, packages) finish first: it is a one-off
+start = time.perf_counter()
+worst = 0.0
+if mode == "loop":
+    for step in range(count):
+        t = time.perf_counter()
+        client.metric("train/loss", 1.0 / (step + 1), step)
+        worst = max(worst, time.perf_counter() - t)
+else:
+    for i in range(count):
+        t = time.perf_counter()
+        print("epoch 3 step %d loss 0.123456 acc 0.9876 lr 0.0003" % i)
+        worst = max(worst, time.perf_counter() - t)
+seconds = time.perf_counter() - start
+client.flush(timeout=120)
+stats = client.stats
+client.shutdown()
+out = {"seconds": seconds, "worst": worst, "sent": stats["sent"],
+       "console_sent": stats.get("console_sent", 0), "not_captured": stats.get("console_not_captured", 0)}
+print(json.dumps(out), file=sys.__stderr__)
+`;
+
+interface DriverRun {
+	seconds: number;
+	worst: number;
+	sent: number;
+	console_sent: number;
+	not_captured: number;
+}
+
+type Mode = 'loop' | 'flood';
+
+function drive(ctx: BenchContext, key: string, mode: Mode, capture: boolean, count: number) {
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PYTHONPATH: SDK_DIR,
+		TORA_BASE_URL: `${ctx.baseUrl}/api`,
+		TORA_API_KEY: key,
+		TORA_SYSTEM_METRICS_INTERVAL: capture ? '1' : '0',
+		TORA_CAPTURE_CONTEXT: capture ? '1' : '0',
+		TORA_CAPTURE_CONSOLE: capture ? '1' : '0'
+	};
+	return new Promise<DriverRun>((resolve, reject) => {
+		const child = spawn(PYTHON, ['-c', DRIVER, mode, String(count)], {
+			env,
+			stdio: ['ignore', 'ignore', 'pipe']
+		});
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			const last = stderr.trim().split('\n').pop() ?? '';
+			if (code !== 0 || !last.startsWith('{')) {
+				reject(new Error(`driver ${mode} exited ${code}: ${stderr.slice(-2000)}`));
+				return;
+			}
+			const run = JSON.parse(last) as DriverRun;
+			ctx.log(
+				`P14 ${mode} capture ${capture ? 'on' : 'off'}: ${count} in ${run.seconds.toFixed(3)} s, ` +
+					`worst call ${(run.worst * 1000).toFixed(2)} ms, console lines sent ${run.console_sent}, not captured ${run.not_captured}`
+			);
+			resolve(run);
+		});
+	});
+}
+
+export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
+	const { token } = await ctx.signIn();
+	const key = await ctx.createApiKey(token);
+	await drive(ctx, key, 'loop', true, 20_000); // warm-up, not measured
+	const rows: BenchRow[] = [];
+	for (const [mode, count] of [
+		['loop', POINTS],
+		['flood', LINES]
+	] as const) {
+		const zero = (): DriverRun => ({ seconds: 0, worst: 0, sent: 0, console_sent: 0, not_captured: 0 });
+		const on = zero();
+		const off = zero();
+		for (const capture of [false, true, true, false]) {
+			const half = await drive(ctx, key, mode, capture, count / 2);
+			const sum = capture ? on : off;
+			sum.seconds += half.seconds;
+			sum.worst = Math.max(sum.worst, half.worst);
+			sum.sent += half.sent;
+			sum.console_sent += half.console_sent;
+			sum.not_captured += half.not_captured;
+		}
+		const what =
+			mode === 'loop'
+				? `tight loop, ${count.toLocaleString('en')} metric() calls`
+				: `console flood, ${count.toLocaleString('en')} print() lines`;
+		rows.push(
+			{
+				benchmark: BENCHMARK,
+				metric: `${what}: wall time`,
+				ours: on.seconds * 1000,
+				baseline: off.seconds * 1000,
+				unit: 'ms',
+				note:
+					mode === 'loop'
+						? 'capture on: context + system metrics every 1 s + console tee; baseline all off'
+						: `capture on: ${on.console_sent.toLocaleString('en')} lines sent, ${on.not_captured.toLocaleString('en')} not captured (queue full)`
+			},
+			{
+				benchmark: BENCHMARK,
+				metric: `${what}: slowest single call`,
+				ours: on.worst * 1000,
+				baseline: off.worst * 1000,
+				unit: 'ms',
+				note: 'the longest one call took (GC pauses and the GIL included)'
+			}
+		);
+	}
+	return rows;
+}
+
+runIfMain(import.meta.url, run);
