@@ -115,6 +115,22 @@ test('compare a sweep: groups with bands, a metric as x, a brush, radar, importa
 			runColor(run.id)
 		);
 	}
+	const compareUrl = page.url();
+	const swatch = runs[0];
+	const shown = await legend
+		.locator(`[data-run="${swatch.id}"] [data-run-color]`)
+		.getAttribute('data-run-color');
+	await page.goto(`/experiments/${swatch.id}`);
+	await expect(page.locator('header [data-run-color]')).toHaveAttribute('data-run-color', shown!);
+	await page.goto(`/dashboard?ws=${workspace.id}`);
+	await expect(
+		page
+			.getByRole('row')
+			.filter({ has: page.getByRole('link', { name: swatch.name, exact: true }) })
+			.locator('[data-run-color]')
+	).toHaveAttribute('data-run-color', shown!);
+	await page.goto(compareUrl);
+	await expect(legend.locator('[data-run]')).toHaveCount(12);
 
 	// Hovering a run in the page's legend highlights its line; hovering a line's entry in a chart
 	// highlights the run in the page's legend.
