@@ -197,6 +197,10 @@ describe('context', () => {
 			[{ git: { commit: 'abcdef1', diff: 'bin\u0000ary' } }, 'git.diff'],
 			[{ git: { commit: 'not-a-commit' } }, 'git.commit'],
 			[{ host: 'two\nlines' }, 'host'],
+			[{ runtime: { name: 'python\uD800', version: '3' } }, 'runtime.name'],
+			[{ packages: { ['numpy\uDC00']: '1' } }, 'packages.numpy\uDC00'],
+			[{ env: { PATH: 'a\uD800' } }, 'env.PATH'],
+			[{ command: ['train.py', '\uDFFF'] }, 'command.1'],
 			[{ cpus: -1 }, 'cpus'],
 			[{ env: { TOKEN: 'x'.repeat(4097) } }, 'env.TOKEN'],
 			[{ surprise: true }, '_']
