@@ -15,12 +15,14 @@ import {
 const codePoints = (value: string) => [...value].length;
 
 function line(max: number) {
-	return z
-		.string({ error: 'must be a string' })
-		.refine((value) => codePoints(value) <= max, { error: `must be at most ${max} characters` })
-		.refine(isOneLineText, { error: oneLineTextError })
-		// Stored as jsonb, which refuses a lone surrogate's escape: a 400 here, not a 500 there.
-		.refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' });
+	return (
+		z
+			.string({ error: 'must be a string' })
+			.refine((value) => codePoints(value) <= max, { error: `must be at most ${max} characters` })
+			.refine(isOneLineText, { error: oneLineTextError })
+			// Stored as jsonb, which refuses a lone surrogate's escape: a 400 here, not a 500 there.
+			.refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' })
+	);
 }
 
 /** Free text that may hold newlines (a diff, a command's argument), but nothing Postgres cannot store. */
