@@ -245,8 +245,16 @@ class RetryTest(unittest.TestCase):
     def setUp(self):
         self.capture = support.Capture()
         self.spool = tempfile.mkdtemp(prefix="tora-spool-")
+        # The metric sender alone: console capture and system metrics would add their own requests
+        # to the scripted server's (and to the batches these tests count).
         self.client = tora.Tora(
-            "00000000-0000-4000-8000-0000000000aa", api_key="k", server_url=self.capture.base_url, spool_dir=self.spool
+            "00000000-0000-4000-8000-0000000000aa",
+            api_key="k",
+            server_url=self.capture.base_url,
+            spool_dir=self.spool,
+            capture_context=False,
+            capture_console=False,
+            system_metrics_interval=0,
         )
 
     def tearDown(self):
