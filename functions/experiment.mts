@@ -1,15 +1,12 @@
 import type { Config } from '@netlify/functions';
-import {
-	UpdateExperimentBody,
-	type Experiment,
-	type ExperimentDetail
-} from './_lib/contracts/experiments.ts';
+import { UpdateExperimentBody } from './_lib/contracts/experiments.ts';
 import { endpoint, method, onExperiment } from './_lib/endpoint.ts';
-import { notFound } from './_lib/errors.ts';
+import { conflict, notFound } from './_lib/errors.ts';
 import { json } from './_lib/http.ts';
 import { publicOrigin } from './_lib/public-url.ts';
-import type { Db } from './_lib/db.ts';
-import { readContextSummary, readNotes, writeNotes } from './_lib/repositories/run-context.repository.ts';
+import { withDetail } from './_lib/repositories/experiment-detail.ts';
+import { writeNotes } from './_lib/repositories/run-context.repository.ts';
+import { ensureProject } from './_lib/repositories/project.repository.ts';
 import {
 	deleteExperiment,
 	getExperiment,
@@ -40,13 +37,21 @@ export default endpoint(config, 'Experiments', {
 		// Notes may be 100,000 characters of up to 4 bytes each, escaped as JSON.
 		bodyLimit: UPDATE_BODY_LIMIT,
 		docs: {
-			request: '`{name?, description?, tags?, hyperparams?, status?, notes?}` (`notes`: markdown)',
+			request:
+				'`{name?, description?, tags?, hyperparams?, status?, notes?, project?}` (`notes`: markdown; `project`: a name, made on first use, or null to unassign)',
 			success: '200 `Experiment` with `notes` and `context`'
 		},
-		handle: async ({ req, db, principal, params, body }) => {
-			const { notes, ...changes } = body;
+		handle: async ({ req, db, principal, grant, params, body }) => {
+			const { notes, project, ...changes } = body;
 			const experiment = await db.transaction().execute(async (tx) => {
-				const updated = await updateExperiment(tx, params.id, changes, publicOrigin(req));
+				let projectId: string | null | undefined = project === null ? null : undefined;
+				if (project) {
+					const found = await ensureProject(tx, grant.workspaceId, project, principal.userId);
+					if (found.kind === 'too-many') throw conflict(`A workspace holds at most ${found.limit} projects.`);
+					if (found.kind === 'missing') return undefined;
+					projectId = found.id;
+				}
+				const updated = await updateExperiment(tx, params.id, { ...changes, projectId }, publicOrigin(req));
 				if (updated && notes !== undefined) await writeNotes(tx, params.id, notes, principal.userId);
 				return updated;
 			});
@@ -63,11 +68,3 @@ export default endpoint(config, 'Experiments', {
 		}
 	})
 });
-
-async function withDetail(db: Db, experiment: Experiment): Promise<ExperimentDetail> {
-	const [notes, context] = await Promise.all([
-		readNotes(db, experiment.id),
-		readContextSummary(db, experiment.id)
-	]);
-	return { ...experiment, notes, context };
-}

@@ -117,6 +117,10 @@ export interface ExperimentsTable {
 	last_seen_at: Generated<Timestamp>;
 	/** Bytes of console text stored for the run, counted by the console ingest against the per-run cap. */
 	console_bytes: Generated<number>;
+	/** The project the run belongs to, in the same workspace; null when it belongs to none. */
+	project_id: string | null;
+	/** A source's id for an imported run (unique per workspace): creating it again answers this run. */
+	import_key: string | null;
 }
 
 /** Invitation of an email address (signed in or not yet) to a workspace with a role; accepted once. */
@@ -188,6 +192,26 @@ export interface MetricSeriesTable {
 	workspace_id: Generated<string>;
 }
 
+/** MLflow-only state of a project used as an MLflow experiment: lifecycle and experiment tags. */
+export interface MlflowExperimentsTable {
+	project_id: string;
+	lifecycle_stage: Generated<'active' | 'deleted'>;
+	tags: Generated<Json>;
+	deleted_at: Timestamp | null;
+}
+
+/** MLflow-only state of a run logged through the MLflow API: lifecycle, exact status, times in ms, tags verbatim. */
+export interface MlflowRunsTable {
+	experiment_id: string;
+	lifecycle_stage: Generated<'active' | 'deleted'>;
+	status: Generated<'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED'>;
+	start_time: number;
+	end_time: number | null;
+	user_id: Generated<string>;
+	tags: Generated<Json>;
+	deleted_at: Timestamp | null;
+}
+
 /** One row per user who has signed in: id is the verified token's sub (auth.users.id under Supabase), filled just in time. */
 export interface ProfilesTable {
 	id: string;
@@ -195,6 +219,17 @@ export interface ProfilesTable {
 	email: string;
 	display_name: string | null;
 	created_at: Generated<Timestamp>;
+}
+
+/** A named group of experiments inside a workspace (optional for an experiment). */
+export interface ProjectsTable {
+	id: Generated<string>;
+	workspace_id: string;
+	name: string;
+	description: Generated<string>;
+	created_by: string | null;
+	created_at: Generated<Timestamp>;
+	updated_at: Generated<Timestamp>;
 }
 
 /** Each result log entry received (history and retry detection); results holds the latest value per name. */
@@ -276,7 +311,10 @@ export interface Database {
 	metric_points: MetricPointsTable;
 	metric_rollups: MetricRollupsTable;
 	metric_series: MetricSeriesTable;
+	mlflow_experiments: MlflowExperimentsTable;
+	mlflow_runs: MlflowRunsTable;
 	profiles: ProfilesTable;
+	projects: ProjectsTable;
 	result_messages: ResultMessagesTable;
 	results: ResultsTable;
 	saved_views: SavedViewsTable;

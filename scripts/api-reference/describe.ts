@@ -18,8 +18,10 @@ export const GROUPS = [
 	'Workspaces',
 	'Members',
 	'Invitations',
+	'Projects',
 	'Experiments',
-	'Logging, series and export'
+	'Logging, series and export',
+	'MLflow compatibility'
 ] as const;
 
 const METHOD_ORDER: Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

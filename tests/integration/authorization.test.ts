@@ -23,6 +23,7 @@ import {
 	type ApiResult
 } from '../support/api.ts';
 import { configure } from '../support/config.ts';
+import { mlflowContractViolation } from '../support/fuzz-inputs.ts';
 import { addMember, CODE_FOR_STATUS, createWorkspace, type User } from '../support/workspaces.ts';
 
 // Cells of one route run concurrently; more than the default single connection lets them overlap.
@@ -220,6 +221,16 @@ async function freshMember(w: World, memberRole: Exclude<Role, 'owner'>): Promis
 	return id;
 }
 
+/** A project of the workspace, written straight to the table. */
+async function freshProject(w: World): Promise<string> {
+	const { id } = await getDb()
+		.insertInto('projects')
+		.values({ workspace_id: w.workspaceId, name: `matrix project ${randomUUID()}` })
+		.returning('id')
+		.executeTakeFirstOrThrow();
+	return id;
+}
+
 /** A saved view of the workspace, written straight to the table. */
 async function freshView(w: World): Promise<string> {
 	const { id } = await getDb()
@@ -290,6 +301,9 @@ const idOf = (items: unknown, id: string) => (items as { id: string }[]).some((i
 const inWorkspace = (w: World) => ({ id: w.workspaceId });
 const onExperiment = (w: World) => ({ id: w.experimentId });
 const CREATED = { success: 201 };
+const MLFLOW_SCOPED_ELSEWHERE: Options = { except: { otherWorkspaceKey: 404 } };
+/** Tora stores no artifacts: every authenticated call is MLflow's 404 ENDPOINT_NOT_FOUND. */
+const NO_ARTIFACTS: Options = { success: 404 };
 
 /**
  * THE table: one entry per (method, route), and more where the target changes the answer (whose
@@ -350,6 +364,11 @@ const CASES: Case[] = [
 	entry('POST /api/workspaces/:id/views',                                      atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { name: `matrix view ${randomUUID()}`, state: { filter: 'hp.lr < 0.01', sort: 'metric."train/loss".min' } } }), CREATED),
 	entry('PATCH /api/workspaces/:id/views/:viewId (a fresh view)',              atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) }, body: { isDefault: true } })),
 	entry('DELETE /api/workspaces/:id/views/:viewId (a fresh view)',             atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) } })),
+	entry('GET /api/workspaces/:id/projects',                                    atLeast('viewer'),            async (w) => ({ params: inWorkspace(w) })),
+	entry('POST /api/workspaces/:id/projects',                                   atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { name: `matrix project ${randomUUID()}` } }), CREATED),
+	entry('GET /api/workspaces/:id/projects/:projectId (a fresh project)',       atLeast('viewer'),            async (w) => ({ params: { ...inWorkspace(w), projectId: await freshProject(w) } })),
+	entry('PATCH /api/workspaces/:id/projects/:projectId (a fresh project)',     atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), projectId: await freshProject(w) }, body: { description: 'renamed by the matrix' } })),
+	entry('DELETE /api/workspaces/:id/projects/:projectId (a fresh project)',    atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), projectId: await freshProject(w) } })),
 	entry('POST /api/analysis/importance (a workspace’s runs)',                  atLeast('viewer'),            async (w) => ({ body: { workspaceId: w.workspaceId, filter: 'tag = matrix', target: 'result.test_accuracy' } })),
 
 	// Experiments: the experiment's workspace decides; any key or session with the role may act (the SDK's path).
@@ -369,7 +388,20 @@ const CASES: Case[] = [
 	entry('GET /api/experiments/:id/context (a fresh one)',                      atLeast('viewer'),            async (w) => ({ params: { id: await freshContext(w) } })),
 	entry('PUT /api/experiments/:id/context',                                    atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { host: 'matrix-host', cpus: 8 } })),
 	entry('GET /api/experiments/:id/console',                                    atLeast('viewer'),            async (w) => ({ params: onExperiment(w), query: 'after=0&limit=10' })),
-	entry('POST /api/experiments/:id/console',                                   atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { lines: [{ seq: 1, time: '2026-12-07T10:00:00Z', stream: 'stdout', text: 'matrix' }] } }), CREATED)
+	entry('POST /api/experiments/:id/console',                                   atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { lines: [{ seq: 1, time: '2026-12-07T10:00:00Z', stream: 'stdout', text: 'matrix' }] } }), CREATED),
+
+	// MLflow's API (answers in MLflow's shape): the run's or experiment's workspace decides, and a
+	// key scoped elsewhere cannot see it at all (404 RESOURCE_DOES_NOT_EXIST, as MLflow has no 403 for that).
+	entry('GET /api/2.0/mlflow/runs/:action (get)',                               atLeast('viewer'),            async (w) => ({ params: { action: 'get' }, query: `run_id=${w.experimentId}` }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('POST /api/2.0/mlflow/runs/:action (log-batch)',                        atLeast('editor'),            async (w) => ({ params: { action: 'log-batch' }, body: { run_id: w.experimentId, metrics: [{ key: 'mlflow/loss', value: 0.5, timestamp: 1_700_000_000_000, step: 1 }] } }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('GET /api/2.0/mlflow/experiments/:action (get, a fresh project)',       atLeast('viewer'),            async (w) => ({ params: { action: 'get' }, query: `experiment_id=${await freshProject(w)}` }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('POST /api/2.0/mlflow/experiments/:action (set-experiment-tag, a fresh project)', atLeast('editor'), async (w) => ({ params: { action: 'set-experiment-tag' }, body: { experiment_id: await freshProject(w), key: 'k', value: 'v' } }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('GET /api/2.0/mlflow/metrics/:action (get-history)',                    atLeast('viewer'),            async (w) => ({ params: { action: 'get-history' }, query: `run_id=${w.experimentId}&metric_key=train/loss` }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('POST /api/2.0/mlflow/metrics/:action (no such POST)',                  ANY_CREDENTIAL,               async () => ({ params: { action: 'get-history' }, body: {} }), { success: 405 }),
+	entry('GET /api/2.0/mlflow-artifacts/*',                                      ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS),
+	entry('PUT /api/2.0/mlflow-artifacts/*',                                      ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS),
+	entry('POST /api/2.0/mlflow-artifacts/*',                                     ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS),
+	entry('DELETE /api/2.0/mlflow-artifacts/*',                                   ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS)
 ];
 
 /** The status the table decides for one cell. */
@@ -434,6 +466,10 @@ async function runCell(c: Case, actorName: Actor, w: World): Promise<string | un
 	}
 	const got = `${response.status} ${isJson ? text.slice(0, 300) : `(${response.headers.get('content-type')})`}`;
 	if (response.status !== expected) return `${where}: expected ${expected}, got ${got}`;
+	if (c.route.includes(' /api/2.0/')) {
+		const violation = mlflowContractViolation(response.status, text);
+		return violation && `${where}: ${violation}`;
+	}
 	if (expected >= 300) {
 		try {
 			expectEnvelope(
@@ -633,67 +669,82 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 
 	it('generates exactly these expectations', () => {
 		expect(renderGrid()).toMatchInlineSnapshot(`
-			"                                                                    anonymous badKey revokedKey expiredKey expiredJwt otherKey nonMember viewer editor admin owner viewerKey editorKey adminKey ownerKey
-			GET /api/health                                                           200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
-			GET /api/config                                                           200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
-			POST /api/auth/local                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
-			GET /api/me                                                               401    401        401        401        401      200       200    200    200   200   200       200       200      200      200
-			GET /api/workspaces                                                       401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/workspaces                                                      401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
-			POST /api/experiments/batch                                               401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/series                                                          401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/analysis/importance (runs by id)                                401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			GET /api/api-keys                                                         401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/api-keys (unscoped)                                             401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
-			POST /api/api-keys (scoped to the workspace)                              401    401        401        401        401      403       404    201    201   201   201       403       403      403      403
-			DELETE /api/api-keys/:id (own key)                                        401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			DELETE /api/api-keys/:id (someone else’s key)                             401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
-			GET /api/invitations                                                      401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/accept (addressed to the caller)                401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/accept (addressed to someone else)              401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
-			POST /api/invitations/:id/decline (addressed to the caller)               401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/decline (addressed to someone else)             401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
-			GET /api/workspaces/:id                                                   401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id                                                 401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
-			DELETE /api/workspaces/:id (a clone)                                      401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			POST /api/workspaces/:id/leave (a clone)                                  401    401        401        401        401      403       404    200    200   200   409       403       403      403      403
-			POST /api/workspaces/:id/transfer (a clone, to its admin)                 401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/members                                           401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id/members/:userId (a viewer → editor)             401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
-			PATCH /api/workspaces/:id/members/:userId (a viewer → admin)              401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			PATCH /api/workspaces/:id/members/:userId (an admin → editor)             401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			DELETE /api/workspaces/:id/members/:userId (an editor)                    401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
-			DELETE /api/workspaces/:id/members/:userId (an admin)                     401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/invitations                                       401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
-			POST /api/workspaces/:id/invitations (as viewer)                          401    401        401        401        401      403       404    403    403   201   201       403       403      403      403
-			POST /api/workspaces/:id/invitations (as admin)                           401    401        401        401        401      403       404    403    403   403   201       403       403      403      403
-			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)          401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
-			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)           401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/experiments                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/workspaces/:id/experiments/bulk (tags a fresh run)              401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/workspaces/:id/keys                                              401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/workspaces/:id/views                                             401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/workspaces/:id/views                                            401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			PATCH /api/workspaces/:id/views/:viewId (a fresh view)                    401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			DELETE /api/workspaces/:id/views/:viewId (a fresh view)                   401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			POST /api/analysis/importance (a workspace’s runs)                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments                                                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			GET /api/experiments/:id                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/experiments/:id                                                401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			DELETE /api/experiments/:id (a fresh one)                                 401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			POST /api/experiments/:id/logs                                            401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			POST /api/experiments/:id/logs/batch                                      401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			POST /api/experiments/:id/heartbeat                                       401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/experiments/:id/metrics                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/results                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/export.csv                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/references                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments/:id/references (to a fresh one)                     401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			DELETE /api/experiments/:id/references/:referencedId (a fresh link)       401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/experiments/:id/context (a fresh one)                            401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PUT /api/experiments/:id/context                                          401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/experiments/:id/console                                          401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments/:id/console                                         401    401        401        401        401      403       404    403    201   201   201       403       201      201      201"
+			"                                                                               anonymous badKey revokedKey expiredKey expiredJwt otherKey nonMember viewer editor admin owner viewerKey editorKey adminKey ownerKey
+			GET /api/health                                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
+			GET /api/config                                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
+			POST /api/auth/local                                                                 200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
+			GET /api/me                                                                          401    401        401        401        401      200       200    200    200   200   200       200       200      200      200
+			GET /api/workspaces                                                                  401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			POST /api/workspaces                                                                 401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
+			POST /api/experiments/batch                                                          401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			POST /api/series                                                                     401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			POST /api/analysis/importance (runs by id)                                           401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
+			GET /api/api-keys                                                                    401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/api-keys (unscoped)                                                        401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
+			POST /api/api-keys (scoped to the workspace)                                         401    401        401        401        401      403       404    201    201   201   201       403       403      403      403
+			DELETE /api/api-keys/:id (own key)                                                   401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			DELETE /api/api-keys/:id (someone else’s key)                                        401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
+			GET /api/invitations                                                                 401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/invitations/:id/accept (addressed to the caller)                           401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/invitations/:id/accept (addressed to someone else)                         401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
+			POST /api/invitations/:id/decline (addressed to the caller)                          401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
+			POST /api/invitations/:id/decline (addressed to someone else)                        401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
+			GET /api/workspaces/:id                                                              401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/workspaces/:id                                                            401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
+			DELETE /api/workspaces/:id (a clone)                                                 401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			POST /api/workspaces/:id/leave (a clone)                                             401    401        401        401        401      403       404    200    200   200   409       403       403      403      403
+			POST /api/workspaces/:id/transfer (a clone, to its admin)                            401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			GET /api/workspaces/:id/members                                                      401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/workspaces/:id/members/:userId (a viewer → editor)                        401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
+			PATCH /api/workspaces/:id/members/:userId (a viewer → admin)                         401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			PATCH /api/workspaces/:id/members/:userId (an admin → editor)                        401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			DELETE /api/workspaces/:id/members/:userId (an editor)                               401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
+			DELETE /api/workspaces/:id/members/:userId (an admin)                                401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			GET /api/workspaces/:id/invitations                                                  401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
+			POST /api/workspaces/:id/invitations (as viewer)                                     401    401        401        401        401      403       404    403    403   201   201       403       403      403      403
+			POST /api/workspaces/:id/invitations (as admin)                                      401    401        401        401        401      403       404    403    403   403   201       403       403      403      403
+			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)                     401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
+			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)                      401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
+			GET /api/workspaces/:id/experiments                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/workspaces/:id/experiments/bulk (tags a fresh run)                         401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/workspaces/:id/keys                                                         401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/workspaces/:id/views                                                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/workspaces/:id/views                                                       401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			PATCH /api/workspaces/:id/views/:viewId (a fresh view)                               401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			DELETE /api/workspaces/:id/views/:viewId (a fresh view)                              401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/workspaces/:id/projects                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/workspaces/:id/projects                                                    401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			GET /api/workspaces/:id/projects/:projectId (a fresh project)                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/workspaces/:id/projects/:projectId (a fresh project)                      401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			DELETE /api/workspaces/:id/projects/:projectId (a fresh project)                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			POST /api/analysis/importance (a workspace’s runs)                                   401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/experiments                                                                401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			GET /api/experiments/:id                                                             401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PATCH /api/experiments/:id                                                           401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			DELETE /api/experiments/:id (a fresh one)                                            401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			POST /api/experiments/:id/logs                                                       401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			POST /api/experiments/:id/logs/batch                                                 401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			POST /api/experiments/:id/heartbeat                                                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/experiments/:id/metrics                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/experiments/:id/results                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/experiments/:id/export.csv                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			GET /api/experiments/:id/references                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/experiments/:id/references (to a fresh one)                                401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			DELETE /api/experiments/:id/references/:referencedId (a fresh link)                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/experiments/:id/context (a fresh one)                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			PUT /api/experiments/:id/context                                                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
+			GET /api/experiments/:id/console                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
+			POST /api/experiments/:id/console                                                    401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
+			GET /api/2.0/mlflow/runs/:action (get)                                               401    401        401        401        401      404       404    200    200   200   200       200       200      200      200
+			POST /api/2.0/mlflow/runs/:action (log-batch)                                        401    401        401        401        401      404       404    403    200   200   200       403       200      200      200
+			GET /api/2.0/mlflow/experiments/:action (get, a fresh project)                       401    401        401        401        401      404       404    200    200   200   200       200       200      200      200
+			POST /api/2.0/mlflow/experiments/:action (set-experiment-tag, a fresh project)       401    401        401        401        401      404       404    403    200   200   200       403       200      200      200
+			GET /api/2.0/mlflow/metrics/:action (get-history)                                    401    401        401        401        401      404       404    200    200   200   200       200       200      200      200
+			POST /api/2.0/mlflow/metrics/:action (no such POST)                                  401    401        401        401        401      405       405    405    405   405   405       405       405      405      405
+			GET /api/2.0/mlflow-artifacts/*                                                      401    401        401        401        401      404       404    404    404   404   404       404       404      404      404
+			PUT /api/2.0/mlflow-artifacts/*                                                      401    401        401        401        401      404       404    404    404   404   404       404       404      404      404
+			POST /api/2.0/mlflow-artifacts/*                                                     401    401        401        401        401      404       404    404    404   404   404       404       404      404      404
+			DELETE /api/2.0/mlflow-artifacts/*                                                   401    401        401        401        401      404       404    404    404   404   404       404       404      404      404"
 		`);
 	});
 

@@ -101,6 +101,11 @@ function atom(random: () => number): string {
 		() => `creator != ${quote(pick(random, world.emails))}`,
 		() => `creator ~ "example"`,
 		() =>
+			`project ${pick(random, ['=', '!=', '~'])} ${quote(pick(random, [...WORLD.projects, 'VISION', 'ü']))}`,
+		() => `project in (${quote(pick(random, WORLD.projects))}, "nlp")`,
+		() => `project not in (${quote(pick(random, WORLD.projects))})`,
+		() => `has project`,
+		() =>
 			`hp.lr ${pick(random, ['<', '<=', '>', '>=', '=', '!='])} ${pick(random, ['1e-3', '0.01', '3e-4', '0.1'])}`,
 		() => `hp.lr in (0.001, 0.0001, 1e-5)`,
 		() => `hp.lr not in (0.1, 0.01)`,
@@ -154,6 +159,7 @@ const SORT_KEYS = [
 	'status',
 	'duration',
 	'creator',
+	'project',
 	'hp.lr',
 	'hp.optimizer',
 	'hp.bs',

@@ -594,6 +594,40 @@ describe('POST /api/series, grouped', () => {
 		expect(status.groups[0].experiment_ids).toEqual(ids.filter((_, r) => r !== 3));
 	});
 
+	it('groups by a captured context key (host, git.branch); runs without one form "(none)"', async () => {
+		const logged = () => new Map([['loss', grid(random(41), 0, 1, 50)]]);
+		const [a, b, c, bare] = [
+			await run({}, logged()),
+			await run({}, logged()),
+			await run({}, logged()),
+			await run({}, logged())
+		];
+		const context = async (id: string, host: string, branch: string) => {
+			const put = await api('PUT', `/api/experiments/${id}/context`, {
+				apiKey: key,
+				body: { host, git: { commit: 'abcdef1', branch } }
+			});
+			expect(put.status).toBe(200);
+		};
+		await context(a, 'gpu-box-2', 'main');
+		await context(b, 'gpu-box-1', 'feature/warmup');
+		await context(c, 'gpu-box-2', 'feature/warmup');
+		const experimentIds = [a, b, c, bare];
+		const byHost = await series({ experimentIds, metrics: ['loss'], groupBy: 'host' });
+		expect(byHost.groups.map((g) => [g.group, g.value, g.experiment_ids])).toEqual([
+			['gpu-box-1', 'gpu-box-1', [b]],
+			['gpu-box-2', 'gpu-box-2', [a, c]],
+			['(none)', null, [bare]]
+		]);
+		expect(byHost.groups[1].count.every((n) => n === 2)).toBe(true);
+		const byBranch = await series({ experimentIds, metrics: ['loss'], groupBy: 'git.branch' });
+		expect(byBranch.groups.map((g) => [g.group, g.experiment_ids])).toEqual([
+			['feature/warmup', [b, c]],
+			['main', [a]],
+			['(none)', [bare]]
+		]);
+	});
+
 	it('says when the runs of a group share no step bucket, and gives them no band', async () => {
 		const early = await run(
 			{ hyperparams: [{ key: 'lr', value: 0.1 }] },

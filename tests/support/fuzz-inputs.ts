@@ -58,6 +58,12 @@ const hostileId: fc.Arbitrary<string> = fc.oneof(
 	fc.string({ unit: 'binary', maxLength: 40 }).map(pct)
 );
 
+const MLFLOW_FUZZ_ACTIONS: Record<string, string> = {
+	'/api/2.0/mlflow/experiments/:action': 'search',
+	'/api/2.0/mlflow/runs/:action': 'log-batch',
+	'/api/2.0/mlflow/metrics/:action': 'get-history'
+};
+
 /** The world's id for a path parameter, if the route can take one. */
 function validId(path: string, name: string, world: FuzzWorld): string | undefined {
 	if (name === 'referencedId') return world.otherExperimentId;
@@ -66,6 +72,8 @@ function validId(path: string, name: string, world: FuzzWorld): string | undefin
 	if (path.startsWith('/api/workspaces/')) return world.workspaceId;
 	if (path.startsWith('/api/experiments/')) return world.experimentId;
 	if (path.startsWith('/api/invitations/')) return world.invitationId;
+	// MLflow's routes name the operation: the fuzzer's bodies go to a real one of each resource.
+	if (name === 'action') return MLFLOW_FUZZ_ACTIONS[path];
 	return undefined;
 }
 
@@ -92,6 +100,7 @@ const QUERY_KEYS = [
 	'status',
 	'sort',
 	'order',
+	'columns',
 	'names',
 	'buckets',
 	'from',
@@ -136,6 +145,8 @@ const queryValue: fc.Arbitrary<string> = fc.oneof(
 		'pending',
 		'train%2Floss',
 		'train/loss,,%2C',
+		'host,gpu,git.dirty,memory',
+		'git.commit',
 		'%00',
 		'%ff',
 		'%',
@@ -245,10 +256,20 @@ function template(route: Route, method: string, world: FuzzWorld): Record<string
 				workspaceId: world.workspaceId,
 				description: 'd',
 				hyperparams: [{ key: 'lr', value: 0.01 }],
-				tags: ['a']
+				tags: ['a'],
+				project: 'fuzz project',
+				importKey: `fuzz:${randomUUID()}`
 			};
+		case 'POST /api/workspaces/:id/projects':
+			return { name: `fuzz project ${randomUUID().slice(0, 8)}`, description: 'd' };
+		case 'PATCH /api/workspaces/:id/projects/:projectId':
+			return { name: 'fuzz project renamed', description: 'd' };
 		case 'POST /api/experiments/batch':
-			return { ids: [world.experimentId, world.otherExperimentId] };
+			return {
+				ids: [world.experimentId, world.otherExperimentId],
+				metrics: ['train/loss'],
+				context: ['host', 'git.commit', 'gpu']
+			};
 		case 'POST /api/series':
 			return {
 				experimentIds: [world.experimentId, world.otherExperimentId],
@@ -265,7 +286,14 @@ function template(route: Route, method: string, world: FuzzWorld): Record<string
 				params: ['lr']
 			};
 		case 'PATCH /api/experiments/:id':
-			return { name: 'fuzz target', description: 'd', tags: ['fuzz'], status: 'running', notes: '# fuzz' };
+			return {
+				name: 'fuzz target',
+				description: 'd',
+				tags: ['fuzz'],
+				status: 'running',
+				notes: '# fuzz',
+				project: 'fuzz project'
+			};
 		case 'PUT /api/experiments/:id/context':
 			return {
 				git: { commit: 'abcdef1', branch: 'main', remote: 'https://x@h/r.git', dirty: true, diff: '+a' },
@@ -284,6 +312,20 @@ function template(route: Route, method: string, world: FuzzWorld): Record<string
 			return { logs: [entry(), entry()] };
 		case 'POST /api/experiments/:id/logs':
 			return entry();
+		case 'POST /api/2.0/mlflow/experiments/:action':
+			return {
+				filter: "name LIKE 'fuzz%' and tags.team = 'x'",
+				max_results: 10,
+				order_by: ['name DESC'],
+				view_type: 'ALL'
+			};
+		case 'POST /api/2.0/mlflow/runs/:action':
+			return {
+				run_id: world.experimentId,
+				metrics: [{ key: 'train/loss', value: 0.5, timestamp: 1_700_000_000_000, step: 3 }],
+				params: [{ key: 'fuzz_param', value: 'fixed' }],
+				tags: [{ key: 'fuzz', value: 'yes' }]
+			};
 		default:
 			return method === 'GET' || method === 'HEAD' ? undefined : {};
 	}
@@ -564,11 +606,56 @@ const CODE_FOR_STATUS: Record<number, string> = {
 	429: 'RATE_LIMITED'
 };
 
+/** MLflow's error codes by status, as the /api/2.0/mlflow routes answer them. */
+export const MLFLOW_CODES_FOR_STATUS: Record<number, string[]> = {
+	400: ['INVALID_PARAMETER_VALUE', 'RESOURCE_ALREADY_EXISTS'],
+	401: ['UNAUTHENTICATED'],
+	403: ['PERMISSION_DENIED'],
+	404: ['RESOURCE_DOES_NOT_EXIST', 'ENDPOINT_NOT_FOUND'],
+	405: ['ENDPOINT_NOT_FOUND'],
+	413: ['RESOURCE_LIMIT_EXCEEDED'],
+	429: ['REQUEST_LIMIT_EXCEEDED']
+};
+
+/**
+ * The contract of MLflow's routes: bare JSON messages on success, `{error_code, message}` on
+ * failure. (A path or method no function declares is answered by the server's router, in Tora's
+ * envelope.)
+ */
+export function mlflowContractViolation(status: number, text: string): string | undefined {
+	let body: { error_code?: unknown; message?: unknown; status?: unknown; error?: unknown };
+	try {
+		body = JSON.parse(text);
+	} catch {
+		return `not JSON: ${text.slice(0, 200)}`;
+	}
+	if (status < 300)
+		return body && typeof body === 'object' && !('error' in body)
+			? undefined
+			: `bad MLflow success: ${text.slice(0, 300)}`;
+	// No function owns the path (an empty action) or the method: the server's router answers.
+	if ((status === 404 || status === 405) && typeof body.error === 'object') return undefined;
+	if (
+		!MLFLOW_CODES_FOR_STATUS[status]?.includes(String(body.error_code)) ||
+		typeof body.message !== 'string'
+	) {
+		return `bad MLflow error for ${status}: ${text.slice(0, 300)}`;
+	}
+	if (/\n\s+at\s|node_modules|\.ts:\d+/.test(body.message))
+		return `error message leaks internals: ${body.message.slice(0, 300)}`;
+	return undefined;
+}
+
+const isMlflowPath = (url: string) =>
+	/^\/api\/2\.0\/mlflow(-artifacts)?\//.test(url ? new URL(url).pathname : '');
+
 /** Why a response breaks the contract, or undefined when it keeps it. */
 export function contractViolation(method: string, response: Response, text: string): string | undefined {
 	const { status } = response;
 	if (status >= 500) return `server error ${status}: ${text.slice(0, 500)}`;
 	if (response.headers.get('x-content-type-options') !== 'nosniff') return 'no security headers';
+	if (isMlflowPath(response.url) && method !== 'HEAD' && status !== 204)
+		return mlflowContractViolation(status, text);
 	if (method === 'HEAD' || status === 204) return text === '' ? undefined : 'body on a HEAD/204 response';
 	const type = response.headers.get('content-type') ?? '';
 	if (status === 200 && type.startsWith('text/csv')) return undefined;

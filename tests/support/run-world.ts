@@ -41,7 +41,8 @@ export const WORLD = {
 	remotes: ['https://github.com/acme/tora.git', 'git@github.com:acme/tora.git'],
 	hosts: ['gpu-box-1', 'GPU-box-2', 'laptop.local'],
 	gpus: ['NVIDIA A100-SXM4-80GB', 'NVIDIA H100 80GB HBM3', 'Tesla T4'],
-	commands: [['train.py', '--lr', '0.001'], ['-m', 'train', '--config', 'a b.yaml'], ['train.py']]
+	commands: [['train.py', '--lr', '0.001'], ['-m', 'train', '--config', 'a b.yaml'], ['train.py']],
+	projects: ['vision', 'Vision-2', 'nlp ü']
 } as const;
 
 export const DAY_MS = 86_400_000;
@@ -70,7 +71,17 @@ export async function buildRunWorld(
 	const random = seeded(seed);
 	// Notes and context draw from their own sequence, so the rest of the world stays as it was.
 	const contextRandom = seeded(seed + 1);
+	const projectRandom = seeded(seed + 2);
 	const db = getDb();
+	const projectIds = new Map<string, string>();
+	for (const name of WORLD.projects) {
+		const { id } = await db
+			.insertInto('projects')
+			.values({ workspace_id: workspaceId, name })
+			.returning('id')
+			.executeTakeFirstOrThrow();
+		projectIds.set(name, id);
+	}
 	const runs: QueryRun[] = [];
 	for (let i = 0; i < count; i++) {
 		const id = randomUUID();
@@ -107,6 +118,7 @@ export async function buildRunWorld(
 		}
 		const notes = contextRandom() < 0.4 ? pick(contextRandom, WORLD.notes) : '';
 		const captured = contextRandom() < 0.7 ? worldContext(contextRandom) : null;
+		const project = projectRandom() < 0.6 ? pick(projectRandom, WORLD.projects) : null;
 		const run: QueryRun = {
 			id,
 			name: `${pick(random, WORLD.names)}${random() < 0.5 ? '' : `-${i % 7}`}`,
@@ -117,6 +129,7 @@ export async function buildRunWorld(
 			updated,
 			duration: (lastSeen - created) / 1000,
 			creator: creator?.[1] ?? null,
+			project,
 			notes,
 			context: captured?.model ?? {},
 			hyperparams,
@@ -135,6 +148,7 @@ export async function buildRunWorld(
 				hyperparams: [...hyperparams].map(([key, value]) => ({ key, value })),
 				status,
 				created_by: creator?.[0] ?? null,
+				project_id: project === null ? null : (projectIds.get(project) ?? null),
 				created_at: new Date(created),
 				updated_at: new Date(updated),
 				last_seen_at: new Date(lastSeen)

@@ -1,7 +1,17 @@
 import * as z from 'zod';
 import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, Uuid } from './common.ts';
 import { MetricName, metricNameList } from './logs.ts';
-import { formatKey, QUERY_LIMITS, QuerySyntaxError, type Expr, type Key } from './query/ast.ts';
+import {
+	CONTEXT_FIELDS,
+	defaultSortOrder,
+	formatKey,
+	isContextField,
+	QUERY_LIMITS,
+	QuerySyntaxError,
+	type ContextField,
+	type Expr,
+	type Key
+} from './query/ast.ts';
 import { parseKey, parseQuery, parseSortKey } from './query/parse.ts';
 import { ContextSummary, ExperimentNotes } from './run-context.ts';
 import {
@@ -10,6 +20,8 @@ import {
 	MAX_HYPERPARAM_KEY_LENGTH,
 	MAX_HYPERPARAM_VALUE_LENGTH,
 	MAX_HYPERPARAMS,
+	MAX_IMPORT_KEY_LENGTH,
+	MAX_PROJECT_NAME_LENGTH,
 	MAX_TAG_LENGTH,
 	MAX_TAGS
 } from './rules.ts';
@@ -22,6 +34,11 @@ export const MAX_LIST_METRICS = 50;
 export const MAX_LIST_RESULTS = 100;
 /** Names in a list page's `metric_names` (for column pickers): the first ones by name. */
 export const MAX_LIST_METRIC_NAMES = 200;
+/**
+ * Characters of a context text a list row carries in `context_values` (a command line may be
+ * megabytes): enough for a cell. Filters and sorts read the whole value; the run's page shows it.
+ */
+export const MAX_LIST_CONTEXT_CHARS = 1000;
 
 /**
  * Lengths count Unicode code points, as Python's `len` (the SDK's checks) and Postgres's
@@ -90,6 +107,12 @@ export const Hyperparams = z
 
 export const Tag = label(MAX_TAG_LENGTH);
 
+/** A project is named like a tag is: one line, unique in its workspace. */
+export const ProjectName = label(MAX_PROJECT_NAME_LENGTH);
+
+/** A source's own id for an imported run; the same key in a workspace answers the same run. */
+export const ImportKey = label(MAX_IMPORT_KEY_LENGTH);
+
 /** Duplicates that differ only in case collapse to the first spelling, as the SDK does. */
 export const Tags = z
 	.array(Tag, { error: 'must be a list of strings' })
@@ -119,7 +142,11 @@ export const CreateExperimentBody = z.strictObject({
 	workspaceId: Uuid.nullish(),
 	description: ExperimentDescription.optional(),
 	hyperparams: Hyperparams.nullish(),
-	tags: Tags.nullish()
+	tags: Tags.nullish(),
+	/** A project of the workspace, by name; made on first use. */
+	project: ProjectName.nullish(),
+	/** Creating again with the same key answers the run made the first time (idempotent imports). */
+	importKey: ImportKey.nullish()
 });
 export type CreateExperimentBody = z.infer<typeof CreateExperimentBody>;
 
@@ -131,10 +158,12 @@ export const UpdateExperimentBody = z
 		hyperparams: Hyperparams.optional(),
 		tags: Tags.optional(),
 		status: ExperimentStatus.optional(),
-		notes: ExperimentNotes.optional()
+		notes: ExperimentNotes.optional(),
+		/** A project by name (made on first use); null takes the run out of its project. */
+		project: ProjectName.nullable().optional()
 	})
 	.refine((body) => Object.values(body).some((value) => value !== undefined), {
-		error: 'give at least one of name, description, hyperparams, tags, status, notes'
+		error: 'give at least one of name, description, hyperparams, tags, status, notes, project'
 	});
 export type UpdateExperimentBody = z.infer<typeof UpdateExperimentBody>;
 
@@ -149,6 +178,14 @@ export const ExperimentBatchBody = z.strictObject({
 		.array(MetricName, { error: 'must be a list of metric names' })
 		.max(MAX_LIST_METRICS, { error: `must have at most ${MAX_LIST_METRICS} names` })
 		.transform((names) => [...new Set(names)])
+		.default([]),
+	/** Context keys (`host`, `git.branch`, ...) whose values each item carries in `context_values`. */
+	context: z
+		.array(z.enum(CONTEXT_FIELDS, { error: `must be one of ${CONTEXT_FIELDS.join(', ')}` }), {
+			error: 'must be a list of context keys'
+		})
+		.max(CONTEXT_FIELDS.length, { error: `must have at most ${CONTEXT_FIELDS.length} keys` })
+		.transform((fields) => [...new Set(fields)])
 		.default([])
 });
 export type ExperimentBatchBody = z.infer<typeof ExperimentBatchBody>;
@@ -208,16 +245,13 @@ function decodeExperimentCursor(text: string): ExperimentCursor | undefined {
 	return { sort, order, present, values, id };
 }
 
-/** Keys whose natural order is A→Z; every other key lists the largest (newest) first. */
-const ASCENDING_BY_DEFAULT = new Set(['name', 'description', 'creator', 'status']);
-
 /**
  * `GET /api/workspaces/:id/experiments` query. `filter` is the run query language
  * (contracts/query), `sort` any key of it; `q`, `tag` and `status` still narrow the list as
  * before. An empty `q` or `filter` (a cleared box) means none; a cursor is only valid with the
  * sort and order that produced it. Which metric summaries each item carries: those named in
- * `metrics`, and the metrics of `metric.*` keys in `columns` and `sort`. `count=true` adds
- * `total` to the page.
+ * `metrics`, and the metrics of `metric.*` keys in `columns` and `sort`; the context keys among
+ * `columns` and `sort` give each item `context_values`. `count=true` adds `total` to the page.
  */
 export const ListExperimentsQuery = z
 	.object({
@@ -265,7 +299,7 @@ export const ListExperimentsQuery = z
 			return z.NEVER;
 		}
 		const sortName = formatKey(sort.value);
-		const order = query.order ?? (ASCENDING_BY_DEFAULT.has(sortName) ? 'asc' : 'desc');
+		const order = query.order ?? defaultSortOrder(sort.value);
 		let after: ExperimentCursor | undefined;
 		if (cursor !== undefined) {
 			after = decodeExperimentCursor(cursor);
@@ -294,7 +328,14 @@ export const ListExperimentsQuery = z
 			});
 			return z.NEVER;
 		}
-		return { ...query, metrics, filter: filter.value, sort: sort.value, sortName, order, after };
+		const context = [
+			...new Set(
+				[sort, ...columns].flatMap(({ value: key }): ContextField[] =>
+					key?.kind === 'field' && isContextField(key.field) ? [key.field] : []
+				)
+			)
+		];
+		return { ...query, metrics, context, filter: filter.value, sort: sort.value, sortName, order, after };
 	});
 export type ListExperimentsQuery = z.infer<typeof ListExperimentsQuery>;
 
@@ -315,6 +356,15 @@ export const ResultValue = z.object({ name: z.string(), value: z.number(), logge
 export type ResultValue = z.infer<typeof ResultValue>;
 
 /**
+ * A context key's value in a list row, as the query language reads it: text (`host`, `runtime`
+ * as "python 3.11.7", `command` joined by spaces; cut at MAX_LIST_CONTEXT_CHARS), a number
+ * (`cpus`, `memory` in bytes), a boolean (`git.dirty`), the GPUs' names (`gpu`); null when the
+ * run has none.
+ */
+export const ContextValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()]);
+export type ContextValue = z.infer<typeof ContextValue>;
+
+/**
  * An experiment as every endpoint returns it: snake_case, `url` to its page (README, API, "The
  * `Experiment` object"; ARCHITECTURE.md, Wire contract).
  */
@@ -326,6 +376,9 @@ export const Experiment = z.object({
 	hyperparams: z.array(z.object({ key: z.string(), value: HyperparamValue })),
 	status: RunStatus,
 	workspace_id: z.uuid(),
+	/** The project the run belongs to (id and name), or null. */
+	project_id: z.uuid().nullable(),
+	project: z.string().nullable(),
 	created_by: z.uuid().nullable(),
 	created_at: z.string(),
 	updated_at: z.string(),
@@ -337,7 +390,12 @@ export const Experiment = z.object({
 	/** Lists: the first MAX_LIST_RESULTS by name; single reads: all. */
 	results: z.array(ResultValue),
 	metric_count: z.number().int(),
-	result_count: z.number().int()
+	result_count: z.number().int(),
+	/**
+	 * Lists only, and only when asked for (the context keys among a list's `columns` and `sort`,
+	 * a batch's `context`): each key's value, keyed as the query language writes it.
+	 */
+	context_values: z.record(z.string(), ContextValue).optional()
 });
 export type Experiment = z.infer<typeof Experiment>;
 

@@ -34,6 +34,10 @@ export const MAX_TAGS = 50;
 export const MAX_HYPERPARAM_KEY_LENGTH = 100;
 export const MAX_HYPERPARAM_VALUE_LENGTH = 1000;
 export const MAX_HYPERPARAMS = 500;
+/** Projects: a one-line name, unique in its workspace; an optional description. */
+export const MAX_PROJECT_NAME_LENGTH = 100;
+/** A source's id for an imported run (`mlflow:<run id>`), unique in its workspace. */
+export const MAX_IMPORT_KEY_LENGTH = 200;
 
 /** Postgres text and jsonb cannot hold NUL, and a lone surrogate is not text: both are a 400, never a 500. */
 export const isStorableText = (value: string) => !value.includes('\u0000') && !/[\uD800-\uDFFF]/u.test(value);

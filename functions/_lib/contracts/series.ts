@@ -25,7 +25,7 @@ export const MAX_SERIES_BUCKETS = 2000;
 export const SERIES_BUCKET_BUDGET = 200_000;
 
 /** The label of the group of runs that have no value for the `groupBy` key. */
-export const NO_GROUP = '(none)';
+export { NO_GROUP } from './group-values.ts';
 
 /**
  * Why a pattern cannot be used, or undefined. A pattern is matched by the database (Postgres

@@ -139,7 +139,7 @@ export const MAX_KEY_VALUES = 100;
 export const KEY_VALUES_RUNS = 1000;
 
 /** The keys `?values=` answers for: those whose values are words a person picks from. */
-const VALUE_FIELDS = new Set(['name', 'tag', 'status', 'creator']);
+const VALUE_FIELDS = new Set(['name', 'tag', 'status', 'creator', 'project']);
 
 /** `GET /api/workspaces/:id/keys` query: without `values`, the names; with it, that key's values. */
 export const KeysQuery = z
@@ -154,7 +154,7 @@ export const KeysQuery = z
 			ctx.addIssue({
 				code: 'custom',
 				path: ['values'],
-				message: 'values are listed for hp.<name>, name, tag, status and creator'
+				message: 'values are listed for hp.<name>, name, tag, status, creator and project'
 			});
 		} catch (error) {
 			if (!(error instanceof QuerySyntaxError)) throw error;

@@ -69,7 +69,7 @@ function presence(key: Key, clock: QueryClock): Sql {
 			return sql`exists (select from metric_series s where s.experiment_id = e.id and s.name = ${key.name}::text)`;
 		case 'field':
 			if (key.field === 'gpu') return sql`(${contextValue('gpu')} is not null)`;
-			if (key.field === 'creator' || isContextField(key.field)) {
+			if (key.field === 'creator' || key.field === 'project' || isContextField(key.field)) {
 				return sql`(${fieldValue(key.field, clock)} is not null)`;
 			}
 			return sql`true`;
@@ -120,6 +120,15 @@ function fieldComparison(
 		case 'cpus':
 		case 'memory':
 			return numeric(fieldValue(field, clock), op, value);
+		case 'project': {
+			// The matching projects first (a hashed subplan), not a name lookup per run; a run in
+			// no project has a null id, and `in` would be null, never false: hence the coalesce.
+			const matching =
+				op === '~'
+					? sql`select p.id from projects p where ${contains(sql`p.name`, value)}`
+					: sql`select p.id from projects p where p.name = ${text(value)}::text`;
+			return sql`coalesce(e.project_id in (${matching}), false)`;
+		}
 		case 'git.dirty':
 			return value.type === 'boolean'
 				? sql`coalesce(${fieldValue(field, clock)} = ${value.value}::boolean, false)`
@@ -139,19 +148,15 @@ function fieldValue(field: Exclude<RunField, 'tag' | 'gpu'>, clock: QueryClock):
 		case 'git.commit':
 		case 'git.branch':
 		case 'git.remote':
+		case 'git.dirty':
 		case 'host':
 		case 'os':
 		case 'cwd':
-			return sql`(${contextValue(field)} #>> '{}')`;
-		case 'git.dirty':
-			return sql`(${contextValue(field)})::boolean`;
 		case 'cpus':
 		case 'memory':
-			return sql`(${contextValue(field)})::float8`;
 		case 'runtime':
-			return sql`((${contextValue(field)} ->> 'name') || ' ' || (${contextValue(field)} ->> 'version'))`;
 		case 'command':
-			return sql`(select string_agg(a.arg, ' ' order by a.i) from jsonb_array_elements_text(${contextValue(field)}) with ordinality as a(arg, i))`;
+			return contextFieldValue(field);
 		case 'name':
 			return sql`e.name`;
 		case 'description':
@@ -166,6 +171,42 @@ function fieldValue(field: Exclude<RunField, 'tag' | 'gpu'>, clock: QueryClock):
 			return sql`extract(epoch from e.last_seen_at - e.created_at)::float8`;
 		case 'creator':
 			return sql`(select p.email from profiles p where p.id = e.created_by)`;
+		case 'project':
+			return sql`(select p.name from projects p where p.id = e.project_id)`;
+	}
+}
+
+/** A context key's SQL value (text, boolean or float8); null where the run has none. */
+function contextFieldValue(field: Exclude<ContextField, 'gpu'>): Sql {
+	switch (field) {
+		case 'git.dirty':
+			return sql`(${contextValue(field)})::boolean`;
+		case 'cpus':
+		case 'memory':
+			return sql`(${contextValue(field)})::float8`;
+		case 'runtime':
+			return sql`((${contextValue(field)} ->> 'name') || ' ' || (${contextValue(field)} ->> 'version'))`;
+		case 'command':
+			return sql`(select string_agg(a.arg, ' ' order by a.i) from jsonb_array_elements_text(${contextValue(field)}) with ordinality as a(arg, i))`;
+		default:
+			return sql`(${contextValue(field)} #>> '{}')`;
+	}
+}
+
+/**
+ * A context key's value as a list row carries it (jsonb; see ContextValue in the contracts): the
+ * value filters and sorts read, text cut at `maxChars`, and the GPUs as a list of their names.
+ */
+export function contextColumnValue(field: ContextField, maxChars: number): Sql {
+	switch (field) {
+		case 'gpu':
+			return sql`jsonb_path_query_array(${contextValue(field)}, '$[*].name')`;
+		case 'git.dirty':
+		case 'cpus':
+		case 'memory':
+			return sql`to_jsonb(${contextFieldValue(field)})`;
+		default:
+			return sql`to_jsonb(left(${contextFieldValue(field)}, ${maxChars}::int))`;
 	}
 }
 
@@ -440,6 +481,7 @@ function fieldSortPlan(field: RunField, clock: QueryClock): SortPlan {
 			};
 		}
 		case 'creator':
+		case 'project':
 		case 'git.commit':
 		case 'git.branch':
 		case 'git.remote':

@@ -1,9 +1,11 @@
-import { sql, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import {
 	encodeExperimentCursor,
+	MAX_LIST_CONTEXT_CHARS,
 	MAX_LIST_METRIC_NAMES,
 	MAX_LIST_RESULTS,
+	type ContextValue,
 	type Experiment,
 	type ExperimentCursor,
 	type ExperimentPage,
@@ -17,10 +19,12 @@ import {
 	type ResultValue,
 	type SortOrder
 } from '../contracts/experiments.ts';
+import type { ContextField } from '../contracts/query/ast.ts';
 import type { Db } from '../db.ts';
-import type { ExperimentsTable } from '../db-types.ts';
+import type { Database, ExperimentsTable } from '../db-types.ts';
 import {
 	afterCursor,
+	contextColumnValue,
 	cursorText,
 	filterSql,
 	orderByTerms,
@@ -32,6 +36,7 @@ import {
 } from './experiment-query.ts';
 import { shownStatus } from '../liveness.ts';
 import { toMetricSummary } from './metric-summary.ts';
+import { ensureProject, projectNames } from './project.repository.ts';
 
 type ExperimentRow = Selectable<ExperimentsTable>;
 
@@ -51,6 +56,8 @@ interface Carried {
 	results: ResultValue[];
 	metricCount: number;
 	resultCount: number;
+	/** The context keys' values a list was asked for; absent when it asked for none. */
+	contextValues?: Record<string, ContextValue>;
 }
 
 const NOTHING_CARRIED: Carried = { metrics: [], results: [], metricCount: 0, resultCount: 0 };
@@ -63,8 +70,13 @@ const everything = (metrics: MetricSummary[], results: ResultValue[]): Carried =
 	resultCount: results.length
 });
 
-/** The one place a stored experiment becomes its API shape. */
-function toExperiment(row: ExperimentRow, origin: string, carried: Carried = NOTHING_CARRIED): Experiment {
+/** The one place a stored experiment becomes its API shape (`project`: its project's name). */
+function toExperiment(
+	row: ExperimentRow,
+	origin: string,
+	carried: Carried = NOTHING_CARRIED,
+	project: string | null = null
+): Experiment {
 	return {
 		id: row.id,
 		name: row.name,
@@ -73,6 +85,8 @@ function toExperiment(row: ExperimentRow, origin: string, carried: Carried = NOT
 		hyperparams: row.hyperparams as Hyperparam[],
 		status: shownStatus(row),
 		workspace_id: row.workspace_id,
+		project_id: row.project_id,
+		project: row.project_id === null ? null : project,
 		created_by: row.created_by,
 		created_at: row.created_at.toISOString(),
 		updated_at: row.updated_at.toISOString(),
@@ -81,7 +95,8 @@ function toExperiment(row: ExperimentRow, origin: string, carried: Carried = NOT
 		metrics: carried.metrics,
 		results: carried.results,
 		metric_count: carried.metricCount,
-		result_count: carried.resultCount
+		result_count: carried.resultCount,
+		...(carried.contextValues ? { context_values: carried.contextValues } : {})
 	};
 }
 
@@ -98,6 +113,9 @@ function toSummary(
 	};
 	return summary;
 }
+
+const projectNameOf = (row: ExperimentRow, names: Map<string, string>) =>
+	row.project_id === null ? null : (names.get(row.project_id) ?? null);
 
 /** The metric_series columns a summary is made of (with the experiment it belongs to). */
 const SUMMARY_COLUMNS = [
@@ -139,7 +157,7 @@ function groupByExperiment<R extends { experiment_id: string }, T>(rows: R[], ma
 async function withSummaries(db: Db, rows: ExperimentRow[], origin: string): Promise<Experiment[]> {
 	if (rows.length === 0) return [];
 	const ids = rows.map((row) => row.id);
-	const [series, results] = await Promise.all([
+	const [series, results, projects] = await Promise.all([
 		db
 			.selectFrom('metric_series')
 			.select(SUMMARY_COLUMNS)
@@ -153,30 +171,61 @@ async function withSummaries(db: Db, rows: ExperimentRow[], origin: string): Pro
 			.where('experiment_id', 'in', ids)
 			.orderBy('experiment_id')
 			.orderBy('name')
-			.execute()
+			.execute(),
+		projectNames(
+			db,
+			rows.map((row) => row.project_id)
+		)
 	]);
 	const metricsById = groupByExperiment(series, toMetricSummary);
 	const resultsById = groupByExperiment(results, toResultValue);
 	return rows.map((row) =>
-		toExperiment(row, origin, everything(metricsById.get(row.id) ?? [], resultsById.get(row.id) ?? []))
+		toExperiment(
+			row,
+			origin,
+			everything(metricsById.get(row.id) ?? [], resultsById.get(row.id) ?? []),
+			projectNameOf(row, projects)
+		)
 	);
 }
 
 /**
+ * The values of context keys for some experiments, as lists carry them (each key present, null
+ * where a run has none): one statement, each value bounded (contextColumnValue).
+ */
+async function contextValuesOf(
+	db: Db,
+	ids: string[],
+	fields: readonly ContextField[]
+): Promise<Map<string, Record<string, ContextValue>>> {
+	if (ids.length === 0 || fields.length === 0) return new Map();
+	const pairs = fields.flatMap((field) => [
+		sql`${field}::text`,
+		contextColumnValue(field, MAX_LIST_CONTEXT_CHARS)
+	]);
+	const result = await sql<{ id: string; context_values: Record<string, ContextValue> }>`
+		select e.id, jsonb_build_object(${sql.join(pairs)}) as context_values
+		from experiments e where e.id = any(${uuidArray(ids)}::text::uuid[])
+	`.execute(db);
+	return new Map(result.rows.map((row) => [row.id, row.context_values]));
+}
+
+/**
  * Rows → experiments as lists carry them: summaries of the `metricNames` asked for only, the
- * first MAX_LIST_RESULTS results by name, and both counts (kept on the row by triggers). Two
- * set-wise queries whose cost grows with the rows and the names asked for, not with how many
- * metrics or results the experiments hold.
+ * first MAX_LIST_RESULTS results by name, both counts (kept on the row by triggers), and the
+ * values of the `contextFields` asked for. Set-wise queries whose cost grows with the rows and
+ * the names asked for, not with how many metrics or results the experiments hold.
  */
 async function withListSummaries(
 	db: Db,
 	rows: ExperimentRow[],
 	origin: string,
-	metricNames: string[]
+	metricNames: string[],
+	contextFields: readonly ContextField[] = []
 ): Promise<Experiment[]> {
 	if (rows.length === 0) return [];
 	const ids = rows.map((row) => row.id);
-	const [series, results] = await Promise.all([
+	const [series, results, projects, contextValues] = await Promise.all([
 		metricNames.length === 0
 			? []
 			: db
@@ -197,17 +246,28 @@ async function withListSummaries(
 			order by e.id, r.name
 		`
 			.execute(db)
-			.then((result) => result.rows)
+			.then((result) => result.rows),
+		projectNames(
+			db,
+			rows.map((row) => row.project_id)
+		),
+		contextValuesOf(db, ids, contextFields)
 	]);
 	const metricsById = groupByExperiment(series, toMetricSummary);
 	const resultsById = groupByExperiment(results, toResultValue);
 	return rows.map((row) =>
-		toExperiment(row, origin, {
-			metrics: metricsById.get(row.id) ?? [],
-			results: resultsById.get(row.id) ?? [],
-			metricCount: row.metric_count,
-			resultCount: row.result_count
-		})
+		toExperiment(
+			row,
+			origin,
+			{
+				metrics: metricsById.get(row.id) ?? [],
+				results: resultsById.get(row.id) ?? [],
+				metricCount: row.metric_count,
+				resultCount: row.result_count,
+				...(contextFields.length ? { contextValues: contextValues.get(row.id) } : {})
+			},
+			projectNameOf(row, projects)
+		)
 	);
 }
 
@@ -248,32 +308,104 @@ export interface NewExperiment {
 	description: string;
 	tags: string[];
 	hyperparams: Hyperparam[];
+	/** A project of the workspace by name, made on first use. */
+	project?: string | null;
+	/** A source's id for the run: the run already made with it is answered instead. */
+	importKey?: string | null;
 }
 
-/** `undefined` when the workspace disappeared between the role check and the insert. */
+export type CreateExperimentOutcome =
+	/** `created` false: the workspace already held a run with the import key (returned unchanged). */
+	| { kind: 'created'; experiment: Experiment; created: boolean }
+	| { kind: 'too-many-projects'; limit: number }
+	/** The workspace disappeared between the role check and the insert. */
+	| { kind: 'missing' };
+
+class MissingWorkspace extends Error {}
+
+/**
+ * One transaction: the project (if named) is made with the run, so a refused insert leaves no
+ * empty project. With an import key, a second create of the same run (an importer run twice, two
+ * at once) answers the first run: the unique (workspace, import key) constraint decides.
+ */
 export async function createExperiment(
 	db: Db,
 	input: NewExperiment,
 	origin: string
-): Promise<Experiment | undefined> {
+): Promise<CreateExperimentOutcome> {
 	try {
-		const row = await db
-			.insertInto('experiments')
-			.values({
-				workspace_id: input.workspaceId,
-				created_by: input.createdBy,
-				name: input.name,
-				description: input.description,
-				tags: input.tags,
-				hyperparams: input.hyperparams
-			})
-			.returningAll()
-			.executeTakeFirstOrThrow();
-		return toExperiment(row, origin);
+		return await db.transaction().execute((tx) => createExperimentIn(tx, input, origin));
 	} catch (error) {
-		if (isForeignKeyViolation(error)) return undefined;
+		if (isForeignKeyViolation(error) || error instanceof MissingWorkspace) return { kind: 'missing' };
 		throw error;
 	}
+}
+
+/**
+ * `createExperiment` inside the caller's transaction, for writes that make a run together with
+ * rows of their own (the MLflow API's run state). A vanished workspace throws here; the caller's
+ * transaction rolls back.
+ */
+export async function createExperimentIn(
+	tx: Transaction<Database>,
+	input: NewExperiment,
+	origin: string
+): Promise<CreateExperimentOutcome> {
+	if (input.importKey) {
+		const existing = await tx
+			.selectFrom('experiments')
+			.select('id')
+			.where('workspace_id', '=', input.workspaceId)
+			.where('import_key', '=', input.importKey)
+			.executeTakeFirst();
+		if (existing)
+			return { kind: 'created', experiment: await imported(tx, existing.id, origin), created: false };
+	}
+	let projectId: string | null = null;
+	let projectName: string | null = null;
+	if (input.project) {
+		const project = await ensureProject(tx, input.workspaceId, input.project, input.createdBy);
+		if (project.kind === 'too-many') return { kind: 'too-many-projects', limit: project.limit };
+		if (project.kind === 'missing') return { kind: 'missing' };
+		projectId = project.id;
+		projectName = input.project;
+	}
+	const row = await tx
+		.insertInto('experiments')
+		.values({
+			workspace_id: input.workspaceId,
+			created_by: input.createdBy,
+			name: input.name,
+			description: input.description,
+			tags: input.tags,
+			hyperparams: input.hyperparams,
+			project_id: projectId,
+			import_key: input.importKey ?? null
+		})
+		.onConflict((oc) => oc.constraint('experiments_workspace_import_key').doNothing())
+		.returningAll()
+		.executeTakeFirst();
+	if (row)
+		return {
+			kind: 'created',
+			experiment: toExperiment(row, origin, NOTHING_CARRIED, projectName),
+			created: true
+		};
+	// Another transaction made the run with this import key since the read above.
+	const winner = await tx
+		.selectFrom('experiments')
+		.select('id')
+		.where('workspace_id', '=', input.workspaceId)
+		.where('import_key', '=', input.importKey ?? '')
+		.executeTakeFirstOrThrow();
+	return { kind: 'created', experiment: await imported(tx, winner.id, origin), created: false };
+}
+
+/** The run an import key already names, as a single read answers it. */
+async function imported(tx: Db, id: string, origin: string): Promise<Experiment> {
+	const experiment = await getExperiment(tx, id, origin);
+	if (!experiment) throw new MissingWorkspace();
+	return experiment;
 }
 
 /**
@@ -298,15 +430,21 @@ export async function getExperiment(db: Db, id: string, origin: string): Promise
 					.select(['r.name', 'r.value', 'r.logged_at'])
 					.whereRef('r.experiment_id', '=', 'e.id')
 					.orderBy('r.name')
-			).as('result_list')
+			).as('result_list'),
+			eb.selectFrom('projects as p').select('p.name').whereRef('p.id', '=', 'e.project_id').as('project_name')
 		])
 		.where('e.id', '=', id)
 		.executeTakeFirst();
 	if (!row) return undefined;
-	const { metric_list, result_list, ...experiment } = row;
+	const { metric_list, result_list, project_name, ...experiment } = row;
 	// JSON carries timestamps as text; normalise them to the ISO form every other read returns.
 	const results = result_list.map((r) => ({ ...r, logged_at: new Date(r.logged_at).toISOString() }));
-	return toExperiment(experiment, origin, everything(metric_list.map(toMetricSummary), results));
+	return toExperiment(
+		experiment,
+		origin,
+		everything(metric_list.map(toMetricSummary), results),
+		project_name
+	);
 }
 
 export interface ExperimentChanges {
@@ -315,6 +453,8 @@ export interface ExperimentChanges {
 	tags?: string[];
 	hyperparams?: Hyperparam[];
 	status?: ExperimentStatus;
+	/** A project of the same workspace, or null to unassign. */
+	projectId?: string | null;
 }
 
 /** Lists replace the stored lists; `updated_at` moves on every change. */
@@ -332,6 +472,7 @@ export async function updateExperiment(
 			tags: changes.tags,
 			hyperparams: changes.hyperparams,
 			status: changes.status,
+			project_id: changes.projectId,
 			updated_at: sql<Date>`now()`,
 			// A status change comes from the run's SDK (finish) or a person marking it: a sign of life.
 			...(changes.status ? { last_seen_at: sql<Date>`now()` } : {})
@@ -364,6 +505,8 @@ export interface ExperimentListOptions {
 	order: SortOrder;
 	/** Metric summaries each item carries (none when empty). */
 	metrics: string[];
+	/** Context keys whose values each item carries (`context_values`; none when empty). */
+	context?: readonly ContextField[];
 	/** Whether to count every matching run (`total`). */
 	count?: boolean;
 }
@@ -413,7 +556,7 @@ export async function listWorkspaceExperiments(
 			: null;
 	const ids = page.map((row) => row.id);
 	const [items, metric_names] = await Promise.all([
-		withListSummaries(db, page, origin, options.metrics),
+		withListSummaries(db, page, origin, options.metrics, options.context),
 		firstMetricNames(db, ids)
 	]);
 	return total === undefined
@@ -544,14 +687,15 @@ function matchingConditions(
 
 /**
  * The compare view: the requested experiments the viewer may see, in the requested order, with
- * the summaries of `metricNames` (as lists carry them).
+ * the summaries of `metricNames` and the values of `contextFields` (as lists carry them).
  */
 export async function findVisibleExperiments(
 	db: Db,
 	viewer: Viewer,
 	ids: string[],
 	metricNames: string[],
-	origin: string
+	origin: string,
+	contextFields: readonly ContextField[] = []
 ): Promise<Experiment[]> {
 	const rows = await db
 		.selectFrom('experiments as e')
@@ -560,7 +704,10 @@ export async function findVisibleExperiments(
 		.where(visibleTo(viewer))
 		.execute();
 	const byId = new Map(
-		(await withListSummaries(db, rows, origin, metricNames)).map((experiment) => [experiment.id, experiment])
+		(await withListSummaries(db, rows, origin, metricNames, contextFields)).map((experiment) => [
+			experiment.id,
+			experiment
+		])
 	);
 	return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -62,6 +62,17 @@ export async function listKeyValues(
 	key: RunKey,
 	clock: QueryClock
 ): Promise<KeyValues> {
+	if (key.kind === 'field' && key.field === 'project') {
+		// Every project of the workspace, not only those of its newest runs: they are few and named.
+		const projects = await db
+			.selectFrom('projects')
+			.select('name')
+			.where('workspace_id', '=', workspaceId)
+			.orderBy(sql`name collate "C"`)
+			.limit(MAX_KEY_VALUES)
+			.execute();
+		return { values: projects.map((row) => row.name) };
+	}
 	const result = await sql<{ value: string | number | boolean }>`
 		select v.value from (
 			select e.hyperparams_by_key, e.tags, e.name, e.status, e.last_seen_at, e.created_by

@@ -37,6 +37,7 @@ export const RUN_FIELDS = [
 	'updated',
 	'duration',
 	'creator',
+	'project',
 	...CONTEXT_FIELDS
 ] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
@@ -46,6 +47,31 @@ export const isContextField = (field: RunField): field is ContextField =>
 
 /** Fields with several values per run: filtered by (`tag = "x"` is "has tag x"), never sorted by. */
 export const LIST_FIELDS: readonly RunField[] = ['tag', 'gpu'];
+
+/**
+ * Text fields, whose natural order is A→Z: a list sorted by one starts ascending. Every other key
+ * (dates, numbers, booleans, metrics, results, hyperparameters) lists the largest (newest) first.
+ */
+export const ASCENDING_FIELDS: readonly RunField[] = [
+	'name',
+	'description',
+	'creator',
+	'project',
+	'status',
+	'git.commit',
+	'git.branch',
+	'git.remote',
+	'host',
+	'os',
+	'runtime',
+	'cwd',
+	'command'
+];
+
+/** The order a list sorted by `key` takes when none is given. */
+export function defaultSortOrder(key: Key): 'asc' | 'desc' {
+	return key.kind === 'field' && ASCENDING_FIELDS.includes(key.field) ? 'asc' : 'desc';
+}
 
 /** What a metric column shows of a series' summary. */
 export const METRIC_AGGREGATES = ['last', 'min', 'max', 'first', 'count', 'last_step'] as const;

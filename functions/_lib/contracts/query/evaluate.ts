@@ -34,6 +34,8 @@ export interface QueryRun {
 	duration: number;
 	/** The creator's email; null once the account is gone. */
 	creator: string | null;
+	/** The name of the run's project; null when it is in none. */
+	project: string | null;
 	/** Markdown notes; empty when there are none. */
 	notes: string;
 	/**
@@ -75,7 +77,8 @@ function has(key: Key, run: QueryRun): boolean {
 	if (key.kind === 'result') return run.results.has(key.name);
 	if (key.kind === 'metric') return run.metrics.has(key.name);
 	if (isContextField(key.field)) return run.context[key.field] !== undefined;
-	return key.field !== 'creator' || run.creator !== null;
+	if (key.field === 'creator' || key.field === 'project') return run[key.field] !== null;
+	return true;
 }
 
 /** The run's value for a key; undefined when it has none. */
@@ -92,7 +95,8 @@ function valueOf(key: Key, run: QueryRun): Value | undefined {
 				case 'tag':
 					return run.tags;
 				case 'creator':
-					return run.creator ?? undefined;
+				case 'project':
+					return run[key.field] ?? undefined;
 				case 'name':
 				case 'description':
 				case 'notes':

@@ -205,10 +205,10 @@ class Parser {
 		if (isKeyword(token, 'has')) {
 			this.next();
 			const key = this.key();
-			if (key.kind === 'field' && !isContextField(key.field))
+			if (key.kind === 'field' && key.field !== 'project' && !isContextField(key.field))
 				throw this.error(
 					token,
-					"'has' applies to hp.<name>, result.<name>, metric.<name> and the context keys (git.commit, host, ...)"
+					"'has' applies to hp.<name>, result.<name>, metric.<name>, project and the context keys (git.commit, host, ...)"
 				);
 			return { kind: 'has', key };
 		}

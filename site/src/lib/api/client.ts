@@ -2,6 +2,7 @@ import { analysisApi } from './analysis';
 import { apiKeysApi } from './api-keys';
 import { createCaller, type Credentials } from './caller';
 import { experimentsApi, exportsApi, metricsApi } from './experiments';
+import { projectsApi } from './projects';
 import { runContextApi } from './run-context';
 import { seriesApi } from './series';
 import type { Fetch } from './transport';
@@ -26,6 +27,7 @@ export function createApiClient({ fetch, credentials }: { fetch: Fetch; credenti
 		series: seriesApi(call),
 		exports: exportsApi(call),
 		views: viewsApi(call),
+		projects: projectsApi(call),
 		keys: keysApi(call),
 		analysis: analysisApi(call),
 		runContext: runContextApi(call)

@@ -186,6 +186,46 @@ export const apiReference: EndpointGroup[] = [
 		]
 	},
 	{
+		title: 'Projects',
+		endpoints: [
+			{
+				method: 'GET',
+				path: '/api/workspaces/:id/projects',
+				who: 'viewer',
+				request: '',
+				success: '200 `{projects: [Project]}` (by name)'
+			},
+			{
+				method: 'POST',
+				path: '/api/workspaces/:id/projects',
+				who: 'editor',
+				request: '`{name, description?}`',
+				success: '201 `Project`; 409 for a duplicate name or past the project limit'
+			},
+			{
+				method: 'GET',
+				path: '/api/workspaces/:id/projects/:projectId',
+				who: 'viewer',
+				request: '',
+				success: '200 `Project`'
+			},
+			{
+				method: 'PATCH',
+				path: '/api/workspaces/:id/projects/:projectId',
+				who: 'editor',
+				request: '`{name?, description?}`',
+				success: '200 `Project`; 409 for a duplicate name'
+			},
+			{
+				method: 'DELETE',
+				path: '/api/workspaces/:id/projects/:projectId',
+				who: 'editor',
+				request: '',
+				success: '200 `Project` (as it was; its experiments are now in no project)'
+			}
+		]
+	},
+	{
 		title: 'Experiments',
 		endpoints: [
 			{
@@ -201,8 +241,9 @@ export const apiReference: EndpointGroup[] = [
 				method: 'POST',
 				path: '/api/experiments',
 				who: 'editor',
-				request: '`{name, workspaceId?, description?, hyperparams?, tags?}`',
-				success: '201 `Experiment` (with `notes` and `context`)'
+				request: '`{name, workspaceId?, description?, hyperparams?, tags?, project?, importKey?}`',
+				success:
+					'201 `Experiment` (with `notes` and `context`); 200 with the existing run when `importKey` was used before; 409 past the project limit'
 			},
 			{
 				method: 'GET',
@@ -215,7 +256,8 @@ export const apiReference: EndpointGroup[] = [
 				method: 'PATCH',
 				path: '/api/experiments/:id',
 				who: 'editor',
-				request: '`{name?, description?, tags?, hyperparams?, status?, notes?}` (`notes`: markdown)',
+				request:
+					'`{name?, description?, tags?, hyperparams?, status?, notes?, project?}` (`notes`: markdown; `project`: a name, made on first use, or null to unassign)',
 				success: '200 `Experiment` with `notes` and `context`'
 			},
 			{
@@ -265,7 +307,7 @@ export const apiReference: EndpointGroup[] = [
 				method: 'POST',
 				path: '/api/experiments/batch',
 				who: 'signed in or key',
-				request: '`{ids, metrics?}` (1–100 ids)',
+				request: '`{ids, metrics?, context?}` (1–100 ids)',
 				success: '200 `[Experiment]` I can see, in order'
 			},
 			{
@@ -386,6 +428,82 @@ export const apiReference: EndpointGroup[] = [
 					'`{experimentIds, metrics | pattern, buckets?, from?, to?, x?, groupBy?, aggregate?, band?, members?}` (1–100 ids)',
 				success:
 					'200 `{series: [...], groups: [...], buckets, truncated, reason, ...}` for the runs I can see'
+			}
+		]
+	},
+	{
+		title: 'MLflow compatibility',
+		endpoints: [
+			{
+				method: 'GET',
+				path: '/api/2.0/mlflow/experiments/:action',
+				who: "signed-in; reads need viewer, writes editor, in the run's or experiment's workspace",
+				request: ':action one of get, get-by-name, search',
+				success: '200 MLflow JSON message (README, MLflow compatibility); errors `{error_code, message}`'
+			},
+			{
+				method: 'POST',
+				path: '/api/2.0/mlflow/experiments/:action',
+				who: "signed-in; reads need viewer, writes editor, in the run's or experiment's workspace",
+				request: ':action one of create, search, update, delete, restore, set-experiment-tag',
+				success: '200 MLflow JSON message (README, MLflow compatibility); errors `{error_code, message}`'
+			},
+			{
+				method: 'GET',
+				path: '/api/2.0/mlflow/metrics/:action',
+				who: "signed-in; reads need viewer, writes editor, in the run's or experiment's workspace",
+				request: ':action one of get-history, get-history-bulk-interval',
+				success: '200 MLflow JSON message (README, MLflow compatibility); errors `{error_code, message}`'
+			},
+			{
+				method: 'POST',
+				path: '/api/2.0/mlflow/metrics/:action',
+				who: "signed-in; reads need viewer, writes editor, in the run's or experiment's workspace",
+				request: 'none: every metrics action is GET (405 ENDPOINT_NOT_FOUND)',
+				success: '200 MLflow JSON message (README, MLflow compatibility); errors `{error_code, message}`'
+			},
+			{
+				method: 'GET',
+				path: '/api/2.0/mlflow/runs/:action',
+				who: "signed-in; reads need viewer, writes editor, in the run's or experiment's workspace",
+				request: ':action one of get, search',
+				success: '200 MLflow JSON message (README, MLflow compatibility); errors `{error_code, message}`'
+			},
+			{
+				method: 'POST',
+				path: '/api/2.0/mlflow/runs/:action',
+				who: "signed-in; reads need viewer, writes editor, in the run's or experiment's workspace",
+				request:
+					':action one of create, update, delete, restore, search, log-batch, log-metric, log-parameter, set-tag, delete-tag, log-inputs',
+				success: '200 MLflow JSON message (README, MLflow compatibility); errors `{error_code, message}`'
+			},
+			{
+				method: 'GET',
+				path: '/api/2.0/mlflow-artifacts/*',
+				who: 'signed in or key',
+				request: '',
+				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+			},
+			{
+				method: 'POST',
+				path: '/api/2.0/mlflow-artifacts/*',
+				who: 'signed in or key',
+				request: '',
+				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+			},
+			{
+				method: 'PUT',
+				path: '/api/2.0/mlflow-artifacts/*',
+				who: 'signed in or key',
+				request: '',
+				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+			},
+			{
+				method: 'DELETE',
+				path: '/api/2.0/mlflow-artifacts/*',
+				who: 'signed in or key',
+				request: '',
+				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
 			}
 		]
 	}

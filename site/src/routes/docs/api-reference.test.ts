@@ -31,10 +31,12 @@ describe('the docs API reference', () => {
 
 	it('groups each endpoint under the resource its path names', () => {
 		const rules: [RegExp, string][] = [
+			[/^\/api\/2\.0\//, 'MLflow compatibility'],
 			[/\/(logs|metrics|results|export|heartbeat|console)/, 'Logging, series and export'],
 			[/^\/api\/series$/, 'Logging, series and export'],
 			[/experiments|\/(views|keys)\b/, 'Experiments'],
 			[/^\/api\/analysis\//, 'Experiments'],
+			[/\/projects\b/, 'Projects'],
 			[/invitations/, 'Invitations'],
 			[/\/members/, 'Members'],
 			[/workspaces/, 'Workspaces'],
