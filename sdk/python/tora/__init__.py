@@ -5,6 +5,14 @@
     for step in range(1000):
         tora.tmetric("train/loss", loss, step)
     tora.tresult("test/accuracy", 0.91)
+
+or, the way W&B scripts do it (`import tora as wandb` runs them unchanged):
+
+    run = tora.init(project="vision", config={"lr": 1e-3}, tags=["baseline"])
+    for step in range(1000):
+        tora.log({"train/loss": loss})
+    run.summary["test/accuracy"] = 0.91
+    tora.finish()
 """
 
 __version__ = "0.1.0"
@@ -24,6 +32,7 @@ from ._errors import (  # noqa: E402
     ToraValidationError,
     ToraWorkspaceError,
 )
+from ._wandb_style import WandbStyleRun, define_metric, finish, init, log, unwatch, watch  # noqa: E402
 from ._wrapper import (  # noqa: E402
     create_workspace,
     flush,
@@ -50,6 +59,13 @@ __all__ = [
     "get_experiment_id",
     "get_experiment_url",
     "is_initialized",
+    "init",
+    "log",
+    "finish",
+    "define_metric",
+    "watch",
+    "unwatch",
+    "WandbStyleRun",
     "ToraError",
     "ToraAPIError",
     "ToraAuthenticationError",
@@ -62,3 +78,14 @@ __all__ = [
     "ToraValidationError",
     "ToraWorkspaceError",
 ]
+
+
+def __getattr__(name: str):
+    """`tora.run`, `tora.config` and `tora.summary` follow the current `tora.init()` run (as
+    `wandb.run`, `wandb.config` and `wandb.summary` do): `run` is None without one, and
+    `config`/`summary` then say to call `tora.init()` first."""
+    if name in ("run", "config", "summary"):
+        from ._wandb_style import module_attribute
+
+        return module_attribute(name)
+    raise AttributeError("module 'tora' has no attribute %r" % name)

@@ -92,6 +92,7 @@ class Run:
         self.last_seen_at: Optional[str] = data.get("last_seen_at")
         self.url: str = data.get("url", "")
         self.workspace_id: str = data.get("workspace_id", "")
+        self.project: Optional[str] = data.get("project")  # its project's name; None: no project
 
     def __repr__(self) -> str:
         return "Run(id=%r, name=%r, status=%r)" % (self.id, self.name, self.status)
@@ -156,6 +157,7 @@ class Run:
             "name": self.name,
             "status": self.status,
             "workspace_id": self.workspace_id,
+            "project": self.project,
             "tags": ",".join(self.tags),
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -29,6 +29,7 @@ from ._validation import (
     RESULT_METADATA,
     check_experiment_fields,
     check_name,
+    check_project,
     check_step,
     check_value,
     encode_metadata,
@@ -68,6 +69,7 @@ class Tora:
         *,
         name: Optional[str] = None,
         status: Optional[str] = None,
+        project: Optional[str] = None,
         retry_timeout: Optional[float] = None,
         spool_dir: Optional[str] = None,
         heartbeat: Optional[bool] = None,
@@ -89,6 +91,7 @@ class Tora:
         self.hyperparams = dict(hyperparams) if hyperparams else {}
         self.tags = list(tags) if tags else []
         self.status = status
+        self.project = project
         self._max_buffer_len = max(1, int(max_buffer_len))  # kept for the public SDK's API; unused
         self._base_url = _config.base_url(server_url)
         self._api_key = _require_key(api_key, self._base_url)
@@ -167,6 +170,7 @@ class Tora:
         api_key: Optional[str] = None,
         server_url: Optional[str] = None,
         *,
+        project: Optional[str] = None,
         setup_timeout: Optional[float] = None,
         retry_timeout: Optional[float] = None,
         spool_dir: Optional[str] = None,
@@ -174,10 +178,12 @@ class Tora:
         heartbeat_interval: Optional[float] = None,
         **capture: Any,
     ) -> "Tora":
-        """Create an experiment (status `running`) and return a client logging to it. `capture`:
+        """Create an experiment (status `running`) and return a client logging to it. `project`:
+        a project of the workspace by name, created on first use (None: no project). `capture`:
         the constructor's capture switches (capture_context, capture_git, capture_env,
         capture_packages, capture_console, system_metrics_interval)."""
         name, hp_list, tag_list = check_experiment_fields(name, hyperparams, tags, description)
+        project = check_project(project)
         base_url = _config.base_url(server_url)
         key = _require_key(api_key, base_url)
         body: Dict[str, Any] = {"name": name}
@@ -189,6 +195,8 @@ class Tora:
             body["hyperparams"] = hp_list
         if tag_list:
             body["tags"] = tag_list
+        if project is not None:
+            body["project"] = project
         data = _call(base_url, key, "POST", "/experiments", body, setup_timeout, "create the experiment")
         options = dict(capture, heartbeat=heartbeat, heartbeat_interval=heartbeat_interval, _new_run=True)
         return cls._from_data(data, base_url, key, max_buffer_len, retry_timeout, spool_dir, options)
@@ -242,6 +250,7 @@ class Tora:
             server_url=base_url,
             name=data.get("name"),
             status=data.get("status"),
+            project=data.get("project"),
             retry_timeout=retry_timeout,
             spool_dir=spool_dir,
             **options,

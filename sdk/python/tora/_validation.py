@@ -22,6 +22,7 @@ MAX_DESCRIPTION_LENGTH = 10_000
 MAX_TAG_LENGTH = 50
 MAX_HYPERPARAM_KEY_LENGTH = 100
 MAX_HYPERPARAM_VALUE_LENGTH = 1000
+MAX_PROJECT_NAME_LENGTH = 100
 
 METRIC_METADATA = '{"type":"metric"}'
 RESULT_METADATA = '{"type":"result"}'
@@ -237,3 +238,12 @@ def check_experiment_fields(
                 raise ToraValidationError("tags must be non-empty strings, got %r" % (tag,))
             tag_list.append(check_label("tag", tag, MAX_TAG_LENGTH))
     return name, hp_list, tag_list
+
+
+def check_project(project: Any) -> Optional[str]:
+    """A project name as the server takes it (a one-line label, trimmed), or None for no project."""
+    if project is None:
+        return None
+    if not isinstance(project, str) or not js_trim(project):
+        raise ToraValidationError("project must be a non-empty string or None, got %r" % (project,))
+    return check_label("project name", project, MAX_PROJECT_NAME_LENGTH)

@@ -27,6 +27,7 @@ def setup(
     server_url: Optional[str] = None,
     max_buffer_len: int = 1,
     *,
+    project: Optional[str] = None,
     setup_timeout: Optional[float] = None,
     retry_timeout: Optional[float] = None,
     spool_dir: Optional[str] = None,
@@ -35,7 +36,8 @@ def setup(
     **capture: Any,
 ) -> str:
     """Create an experiment, print its URL and return its id. At interpreter exit the run is
-    flushed and marked `finished` (or `failed` after an uncaught exception). `capture`: the
+    flushed and marked `finished` (or `failed` after an uncaught exception). `project`: a
+    project of the workspace by name, created on first use. `capture`: the
     capture switches of `Tora` (capture_context, capture_git, capture_env, capture_packages,
     capture_console, system_metrics_interval)."""
     global _client
@@ -51,6 +53,7 @@ def setup(
             max_buffer_len=max_buffer_len,
             api_key=api_key,
             server_url=server_url,
+            project=project,
             setup_timeout=setup_timeout,
             retry_timeout=retry_timeout,
             spool_dir=spool_dir,

@@ -7,6 +7,8 @@ import { Api, CliError } from './cli-api.js';
 import { exportCsv } from './cli-export.js';
 import { listCsv, listRuns, listTable, resolveExperiment, splitColumns } from './cli-list.js';
 import { printLogs } from './cli-logs.js';
+import { runImport, type ImportKind } from './import/command.js';
+import { listProjects, projectTable } from './cli-projects.js';
 import { formatNumber, printable, shortDate, table, terminalJson } from './cli-format.js';
 import { login, logout } from './cli-login.js';
 import { ToraError } from './errors.js';
@@ -30,6 +32,7 @@ Commands:
                    [--columns KEY,...] [--limit N] [--json|--csv]
                                            list runs (every workspace you can see by default)
   experiments show <id|name> [--json]      an experiment: hyperparameters, metric summaries, results
+  projects list [--workspace ID] [--json]  list projects and their run counts (every workspace by default)
   log <experiment> name=value [...] [--step N] [--result]
                                            log metric points (or final results) from the shell
   export <experiment> [--format long|wide] [--output FILE]
@@ -37,6 +40,9 @@ Commands:
   logs <experiment> [--follow] [--json]    print a run's console output (stderr lines to stderr)
   sync [--spool-dir DIR] [--base-url URL] [--retry-timeout S]
                                            upload log entries saved while the server was unreachable
+  import tensorboard|mlflow|csv <path> [--workspace W] [--project P]
+                                           import runs from TensorBoard event files, an MLflow
+                                           mlruns directory or a long CSV export
 
 Server and key: TORA_BASE_URL (<origin>/api) and TORA_API_KEY, else the stored login.
 Run \`tora <command> --help\` for a command's options.`;
@@ -102,7 +108,8 @@ const commands: Record<string, Command> = {
 Without --workspace: every workspace you can see (a scoped key: its own), merged in one order,
 with a WORKSPACE column when there are several. --limit is the total (default 50); pages are read
 by cursor. Keys are the run query language's: name, created, status, hp.lr, result.acc,
-metric.loss.min, metric."val/loss".last ... (see the README, "The run query language").
+metric.loss.min, metric."val/loss".last, and what the SDK captured: git.commit, git.branch,
+host, gpu, memory ... (see the README, "The run query language").
   --filter QUERY    e.g. 'hp.lr < 0.01 and metric.loss.min < 0.3 and status != crashed'
   --sort KEY        default: created (newest first); --order flips it
   --columns KEYS    adds a column per key (comma-separated) with each run's value
@@ -166,6 +173,7 @@ metric.loss.min, metric."val/loss".last ... (see the README, "The run query lang
 				`status      ${printable(e.status ?? '')}`,
 				`url         ${printable(e.url)}`,
 				`workspace   ${printable(e.workspace_id)}`,
+				...(e.project ? [`project     ${printable(e.project)}`] : []),
 				`created     ${printable(shortDate(e.created_at))}`,
 				`updated     ${printable(shortDate(e.updated_at))}`
 			];
@@ -199,6 +207,21 @@ metric.loss.min, metric."val/loss".last ... (see the README, "The run query lang
 				lines.push(...results.map((r) => `  ${printable(r.name)} = ${formatNumber(r.value)}`));
 			}
 			console.log(lines.join('\n'));
+		}
+	},
+	'projects list': {
+		usage: `tora projects list [--workspace ID] [--json]
+
+The projects of a workspace with how many runs each holds; without --workspace, of every workspace
+you can see (a scoped key: its own), with a WORKSPACE column when there are several. Runs join a
+project when an SDK creates them with \`project\`; filter runs by one with
+\`tora experiments list --filter 'project = "NAME"'\`.`,
+		options: { workspace: { type: 'string' }, json },
+		async run(values) {
+			const listing = await listProjects(Api.fromEnvironment(), values.workspace as string | undefined);
+			if (values.json) return print(listing.projects.map(({ project }) => project));
+			if (listing.projects.length === 0) return console.log('No projects.');
+			console.log(projectTable(listing));
 		}
 	},
 	log: {
@@ -278,12 +301,55 @@ metric.loss.min, metric."val/loss".last ... (see the README, "The run query lang
 	}
 };
 
+const IMPORT_KINDS = ['tensorboard', 'mlflow', 'csv'];
+
+commands.import = {
+	usage: `tora import tensorboard <dir> | mlflow <mlruns dir> | csv <file>... [--workspace ID|NAME] [--project NAME] [--json]
+
+tensorboard: every directory under <dir> holding events.out.tfevents.* files becomes an experiment
+  named by its relative path; scalar summaries become metrics (tag → name), with steps and wall times.
+mlflow: a local file store (mlruns/): each MLflow experiment becomes a project, each run an
+  experiment with its params, tags, notes, status and metric history.
+csv: a long export (tora export --format long) becomes an experiment (--name NAME; --key ID names the
+  source instead of the file's content hash).
+Importing again adds nothing: each run is found again by its source id, each point by its msg_id.
+Corrupt records (bad CRC, truncated files) and data Tora has no place for are skipped and counted
+in the summary. Progress goes to stderr; the summary to stdout (--json: as JSON).
+  --workspace W     a workspace id or name (default: the key's workspace, else your personal one)
+  --project P       put every run in this project (created on first use)
+  --dry-run         read and count everything, send nothing`,
+	options: {
+		workspace: { type: 'string' },
+		project: { type: 'string' },
+		name: { type: 'string' },
+		key: { type: 'string' },
+		'dry-run': { type: 'boolean' },
+		json
+	},
+	async run(values, [kind, ...paths]) {
+		if (!IMPORT_KINDS.includes(kind))
+			usage(`what to import? tora import tensorboard <dir> | mlflow <dir> | csv <file>`);
+		if (paths.length === 0) usage(`tora import ${kind} needs a ${kind === 'csv' ? 'file' : 'directory'}`);
+		if (kind !== 'csv' && (values.name !== undefined || values.key !== undefined))
+			usage('--name and --key are for csv imports');
+		return runImport(kind as ImportKind, paths, {
+			workspace: values.workspace as string | undefined,
+			project: values.project as string | undefined,
+			name: values.name as string | undefined,
+			key: values.key as string | undefined,
+			dryRun: Boolean(values['dry-run']),
+			json: Boolean(values.json)
+		});
+	}
+};
+
 function find(argv: string[]): { name: string; rest: string[] } | null {
 	const [first, second, ...rest] = argv;
 	if (first === 'experiments') {
 		if (second === 'list' || second === 'show') return { name: `experiments ${second}`, rest };
 		return null;
 	}
+	if (first === 'projects') return second === 'list' ? { name: 'projects list', rest } : null;
 	return Object.hasOwn(commands, first) ? { name: first, rest: argv.slice(1) } : null;
 }
 
@@ -302,7 +368,9 @@ export async function main(argv: string[]): Promise<number> {
 		console.error(
 			argv[0] === 'experiments'
 				? 'tora: usage: tora experiments list|show ...'
-				: `tora: unknown command ${JSON.stringify(argv[0])}\n\n${HELP}`
+				: argv[0] === 'projects'
+					? 'tora: usage: tora projects list [--workspace ID] [--json]'
+					: `tora: unknown command ${JSON.stringify(argv[0])}\n\n${HELP}`
 		);
 		return 2;
 	}

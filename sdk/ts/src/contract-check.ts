@@ -12,7 +12,13 @@ import type {
 	UpdateExperimentBody
 } from '../../../functions/_lib/contracts/experiments.ts';
 import type { LogBatchResult, LogEntry } from '../../../functions/_lib/contracts/logs.ts';
+import type { Project } from '../../../functions/_lib/contracts/projects.ts';
 import type { Workspace } from '../../../functions/_lib/contracts/workspaces.ts';
+import type {
+	CONTEXT_FIELDS as SERVER_CONTEXT_FIELDS,
+	RUN_FIELDS as SERVER_RUN_FIELDS
+} from '../../../functions/_lib/contracts/query/ast.ts';
+import type { CONTEXT_FIELDS, RUN_FIELDS } from './run-keys.js';
 import type {
 	WireBatchResult,
 	WireCreateExperiment,
@@ -22,6 +28,7 @@ import type {
 	WireExperimentPage,
 	WireLogEntry,
 	WireMe,
+	WireProject,
 	WireSuccess,
 	WireUpdateExperiment,
 	WireWorkspace
@@ -29,6 +36,7 @@ import type {
 
 type Assert<T extends true> = T;
 type Extends<A, B> = [A] extends [B] ? true : false;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 // What we send must be accepted by the server's schema input.
 export type _LogEntry = Assert<Extends<WireLogEntry, input<typeof LogEntry>>>;
@@ -45,3 +53,10 @@ export type _ExperimentDetail = Assert<Extends<Experiment, WireExperimentDetail>
 export type _ExperimentPage = Assert<Extends<ExperimentPage, WireExperimentPage>>;
 export type _Workspace = Assert<Extends<Workspace, WireWorkspace>>;
 export type _Me = Assert<Extends<Me, WireMe>>;
+export type _Project = Assert<Extends<Project, WireProject>>;
+
+// The CLI's copies of the query language's keys name exactly the server's (order: run-keys.test.ts).
+export type _RunFields = Assert<Same<(typeof RUN_FIELDS)[number], (typeof SERVER_RUN_FIELDS)[number]>>;
+export type _ContextFields = Assert<
+	Same<(typeof CONTEXT_FIELDS)[number], (typeof SERVER_CONTEXT_FIELDS)[number]>
+>;

@@ -16,6 +16,7 @@ export type ValidationRule =
 	| 'description'
 	| 'hyperparams'
 	| 'tags'
+	| 'project'
 	| 'status';
 
 /** Thrown synchronously at the call site, before anything is queued. */

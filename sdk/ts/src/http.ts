@@ -39,13 +39,14 @@ export class Http {
 
 	/**
 	 * One request. Resolves with any status; rejects (with the underlying error) only when no
-	 * response arrived. `body` is JSON-encoded unless it is already a string.
+	 * response arrived. `body` is JSON-encoded unless it is already a string or bytes (JSON text).
 	 */
 	async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<RawResponse> {
 		const headers = this.headers('application/json');
-		let payload: string | undefined;
+		let payload: BodyInit | undefined;
 		if (body !== undefined) {
-			payload = typeof body === 'string' ? body : JSON.stringify(body);
+			payload =
+				typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
 			headers['content-type'] = 'application/json';
 		}
 		const timeout = AbortSignal.timeout(this.timeoutMs);

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { splitColumns } from './cli-list.js';
 import { csvCell, csvText } from './cli-format.js';
-import { compareRuns, nameFilter, parseRunKey, quoteText } from './run-keys.js';
+import * as server from '../../../functions/_lib/contracts/query/ast.ts';
+import {
+	ASCENDING_FIELDS,
+	compareRuns,
+	CONTEXT_FIELDS,
+	defaultOrder,
+	keyValue,
+	LIST_FIELDS,
+	nameFilter,
+	parseRunKey,
+	quoteText,
+	RUN_FIELDS,
+	sortableOnClient
+} from './run-keys.js';
 import type { WireExperimentDetail } from './wire.js';
 
 describe('parseRunKey', () => {
@@ -19,9 +32,16 @@ describe('parseRunKey', () => {
 		expect(parseRunKey(text)).toEqual(key);
 	});
 
-	it.each(['weight', 'hp.', 'metric.min', 'hp."open', 'hp."a".min', 'foo.bar'])('refuses %s', (text) => {
-		expect(() => parseRunKey(text)).toThrow(/bad key/);
+	it.each(['git.commit', 'host', 'memory', 'notes', ' git.dirty '])('reads the field %s', (text) => {
+		expect(parseRunKey(text)).toEqual({ kind: 'field', field: text.trim() });
 	});
+
+	it.each(['weight', 'hp.', 'metric.min', 'hp."open', 'hp."a".min', 'foo.bar', 'git.author', 'git'])(
+		'refuses %s',
+		(text) => {
+			expect(() => parseRunKey(text)).toThrow(/bad key/);
+		}
+	);
 });
 
 describe('quoting for the query language', () => {
@@ -88,5 +108,58 @@ describe('compareRuns', () => {
 	it('orders numbers, then text, then booleans; runs without a value last; ties by id', () => {
 		expect(order('asc', runs)).toEqual(['e', 'c', 'f', 'a', 'd', 'b']);
 		expect(order('desc', runs)).toEqual(['d', 'a', 'f', 'c', 'e', 'b']);
+	});
+});
+
+describe("the copies of the server's key lists", () => {
+	it('are the lists the server parses, sorts and orders by (functions/_lib/contracts/query/ast.ts)', () => {
+		expect(RUN_FIELDS).toEqual(server.RUN_FIELDS);
+		expect(CONTEXT_FIELDS).toEqual(server.CONTEXT_FIELDS);
+		expect(LIST_FIELDS).toEqual(server.LIST_FIELDS);
+		expect(ASCENDING_FIELDS).toEqual(server.ASCENDING_FIELDS);
+		for (const field of server.RUN_FIELDS) {
+			expect([field, defaultOrder(parseRunKey(field))]).toEqual([
+				field,
+				server.defaultSortOrder({ kind: 'field', field })
+			]);
+		}
+	});
+});
+
+describe('context keys from a list response', () => {
+	const run = (
+		id: string,
+		context_values?: WireExperimentDetail['context_values']
+	): WireExperimentDetail => ({
+		id,
+		name: id,
+		description: '',
+		tags: [],
+		hyperparams: [],
+		workspace_id: 'w',
+		created_at: '2026-01-01T00:00:00.000Z',
+		updated_at: '2026-01-01T00:00:00.000Z',
+		url: '',
+		metrics: [],
+		results: [],
+		context_values
+	});
+
+	it('reads the values the list carries; GPUs joined; nothing when the list did not carry them', () => {
+		const row = run('a', { host: 'gpu-box-1', gpu: ['A100', 'T4'], memory: 1024, 'git.dirty': true });
+		expect(
+			['host', 'gpu', 'memory', 'git.dirty', 'git.branch'].map((k) => keyValue(row, parseRunKey(k)))
+		).toEqual(['gpu-box-1', 'A100, T4', 1024, true, null]);
+		expect(keyValue(run('b'), parseRunKey('host'))).toBeNull();
+	});
+
+	it('merges workspaces by a context key as the server orders one list: A→Z, runs without one last', () => {
+		const runs = [run('a', { host: 'b-box' }), run('b', { host: null }), run('c', { host: 'a-box' })];
+		const key = parseRunKey('host');
+		expect(sortableOnClient(key)).toBe(true);
+		expect(sortableOnClient(parseRunKey('notes'))).toBe(false);
+		const order = defaultOrder(key);
+		expect(order).toBe('asc');
+		expect([...runs].sort((x, y) => compareRuns(key, order, x, y)).map((r) => r.id)).toEqual(['c', 'a', 'b']);
 	});
 });

@@ -1,36 +1,84 @@
 /**
  * The client's side of the run query language's keys (`name`, `hp.lr`, `metric."val/loss".min`,
- * `result.acc`): enough to show a key's value from a list response and to order runs from
- * several workspaces the way the server orders one list. The server parses and checks every
- * filter and sort itself; this never decides what matches. Written out here (not imported from
- * functions/) so the published package is self-contained.
+ * `result.acc`, `git.commit`): enough to show a key's value from a list response and to order
+ * runs from several workspaces the way the server orders one list. The server parses and checks
+ * every filter and sort itself; this never decides what matches. The lists below are copies of
+ * the server's (functions/_lib/contracts/query/ast.ts), so the published package is
+ * self-contained: contract-check.ts fails `npm run check` and run-keys.test.ts fails the tests
+ * when a copy and the server's list differ.
  */
 import { ToraError } from './errors.js';
 import type { HyperparamValue, WireExperimentDetail } from './wire.js';
 
+/** What the SDK captured when a run started; list rows carry these in `context_values`. */
+export const CONTEXT_FIELDS = [
+	'git.commit',
+	'git.branch',
+	'git.remote',
+	'git.dirty',
+	'host',
+	'os',
+	'runtime',
+	'cwd',
+	'command',
+	'gpu',
+	'cpus',
+	'memory'
+] as const;
+type ContextField = (typeof CONTEXT_FIELDS)[number];
+
 export const RUN_FIELDS = [
 	'name',
 	'description',
+	'notes',
 	'tag',
 	'status',
 	'created',
 	'updated',
 	'duration',
-	'creator'
+	'creator',
+	'project',
+	...CONTEXT_FIELDS
+] as const;
+type RunField = (typeof RUN_FIELDS)[number];
+
+/** Fields with several values per run: filtered by, never sorted by. */
+export const LIST_FIELDS: readonly RunField[] = ['tag', 'gpu'];
+
+/** Text fields, listed A→Z by default; every other key lists the largest (newest) first. */
+export const ASCENDING_FIELDS: readonly RunField[] = [
+	'name',
+	'description',
+	'creator',
+	'project',
+	'status',
+	'git.commit',
+	'git.branch',
+	'git.remote',
+	'host',
+	'os',
+	'runtime',
+	'cwd',
+	'command'
 ];
+
 export const METRIC_AGGREGATES = ['last', 'min', 'max', 'first', 'count', 'last_step'] as const;
 type Aggregate = (typeof METRIC_AGGREGATES)[number];
+
+const isRunField = (text: string): text is RunField => (RUN_FIELDS as readonly string[]).includes(text);
+const isContextField = (field: string): field is ContextField =>
+	(CONTEXT_FIELDS as readonly string[]).includes(field);
 
 export type RunKey =
 	| { kind: 'field'; field: string }
 	| { kind: 'hp' | 'result'; name: string }
 	| { kind: 'metric'; name: string; aggregate: Aggregate };
 
-/** Keys whose natural order is A→Z; every other key lists the largest (newest) first, as the server does. */
-const ASCENDING_BY_DEFAULT = new Set(['name', 'description', 'creator', 'status']);
-
+/** The order the server lists a key in when none is given. */
 export function defaultOrder(key: RunKey): 'asc' | 'desc' {
-	return key.kind === 'field' && ASCENDING_BY_DEFAULT.has(key.field) ? 'asc' : 'desc';
+	return key.kind === 'field' && isRunField(key.field) && ASCENDING_FIELDS.includes(key.field)
+		? 'asc'
+		: 'desc';
 }
 
 /** A query-language string literal: `"` quoted, with the escapes the language knows. */
@@ -51,10 +99,11 @@ export function nameFilter(name: string): string {
 /** `hp.lr` → {kind: 'hp', name: 'lr'}; a quoted name may hold any character. */
 export function parseRunKey(text: string): RunKey {
 	const trimmed = text.trim();
+	// Whole field names first: context fields have dots too (`git.commit`).
+	if (isRunField(trimmed)) return { kind: 'field', field: trimmed };
 	const dot = trimmed.indexOf('.');
 	const prefix = dot === -1 ? trimmed : trimmed.slice(0, dot);
 	if (dot === -1) {
-		if (RUN_FIELDS.includes(prefix)) return { kind: 'field', field: prefix };
 		throw bad(
 			text,
 			`expected one of ${RUN_FIELDS.join(', ')}, hp.<name>, result.<name> or metric.<name>.<aggregate>`
@@ -148,15 +197,26 @@ export function keyValue(run: WireExperimentDetail, key: RunKey): KeyValue {
 					return run.updated_at;
 				case 'duration':
 					return run.last_seen_at ? (Date.parse(run.last_seen_at) - Date.parse(run.created_at)) / 1000 : null;
+				case 'project':
+					return run.project ?? null;
 				default:
-					return null;
+					return isContextField(key.field) ? contextValue(run, key.field) : null;
 			}
 	}
 }
 
-/** Whether runs can be ordered by this key from list responses (the creator's email is not in them). */
+/**
+ * A context key's value from a list row's `context_values` (there when the list named the key in
+ * `columns` or `sort`): GPUs as their names joined; text as the server cut it for lists.
+ */
+function contextValue(run: WireExperimentDetail, field: ContextField): KeyValue {
+	const value = run.context_values?.[field] ?? null;
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Whether runs can be ordered by this key from list responses (creators' emails and notes are not in them). */
 export function sortableOnClient(key: RunKey): boolean {
-	return !(key.kind === 'field' && key.field === 'creator');
+	return !(key.kind === 'field' && (key.field === 'creator' || key.field === 'notes'));
 }
 
 /** As the server ranks a value: numbers before text before booleans; null (no value) last. */

@@ -132,6 +132,15 @@ describe('experimentBody', () => {
 		expect(ruleOf(() => experimentBody({ name: 'x', hyperparams: { o: {} as never } }))).toBe('hyperparams');
 		expect(ruleOf(() => experimentBody({ name: 'x', tags: [''] }))).toBe('tags');
 	});
+
+	it('names a project, trimmed as the server trims it, and refuses one it would refuse', () => {
+		expect(experimentBody({ name: 'run', project: ' vision ' })).toEqual({ name: 'run', project: 'vision' });
+		expect(experimentBody({ name: 'run' })).toEqual({ name: 'run' });
+		expect(ruleOf(() => experimentBody({ name: 'x', project: ' ' }))).toBe('project');
+		expect(ruleOf(() => experimentBody({ name: 'x', project: 'two\nlines' }))).toBe('project');
+		expect(ruleOf(() => experimentBody({ name: 'x', project: 'p'.repeat(101) }))).toBe('project');
+		expect(experimentBody({ name: 'x', project: 'p'.repeat(100) }).project).toHaveLength(100);
+	});
 });
 
 interface LabelCases {

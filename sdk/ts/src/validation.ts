@@ -16,6 +16,7 @@ export const MAX_DESCRIPTION_LENGTH = 10_000;
 export const MAX_TAG_LENGTH = 50;
 export const MAX_HYPERPARAM_KEY_LENGTH = 100;
 export const MAX_HYPERPARAM_VALUE_LENGTH = 1000;
+export const MAX_PROJECT_NAME_LENGTH = 100;
 
 export type LogKind = 'metric' | 'result';
 
@@ -193,11 +194,13 @@ export interface ExperimentFields {
 	description?: string;
 	hyperparams?: Record<string, HyperparamValue>;
 	tags?: string[];
+	/** A project of the workspace, by name; the server creates it on first use. */
+	project?: string;
 }
 
 /** Shape checks only; the server applies the full rules and its 400 names the field. */
 export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
-	const { name, workspaceId, description, hyperparams, tags } = fields;
+	const { name, workspaceId, description, hyperparams, tags, project } = fields;
 	if (typeof name !== 'string' || name.trim() === '') {
 		throw new ToraValidationError('experiment_name', 'experiment name must be a non-empty string');
 	}
@@ -241,6 +244,12 @@ export function experimentBody(fields: ExperimentFields): WireCreateExperiment {
 			}
 			return checkLabel('tags', 'tag', tag, MAX_TAG_LENGTH);
 		});
+	}
+	if (project !== undefined && project !== null) {
+		if (typeof project !== 'string' || project.trim() === '') {
+			throw new ToraValidationError('project', `project must be a non-empty string, got ${show(project)}`);
+		}
+		body.project = checkLabel('project', 'project name', project, MAX_PROJECT_NAME_LENGTH);
 	}
 	return body;
 }

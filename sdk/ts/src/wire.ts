@@ -22,6 +22,8 @@ export interface WireCreateExperiment {
 	description?: string;
 	hyperparams?: Array<{ key: string; value: HyperparamValue }>;
 	tags?: string[];
+	/** A project name; the server creates the project on first use. */
+	project?: string;
 }
 
 export type ExperimentStatus = 'running' | 'finished' | 'failed';
@@ -48,6 +50,9 @@ export interface WireExperiment {
 	status?: ShownStatus;
 	/** The last time the run's SDK was heard from (absent from servers before liveness). */
 	last_seen_at?: string;
+	/** The run's project (absent from servers before projects). */
+	project_id?: string | null;
+	project?: string | null;
 }
 
 /** A series' summary, kept current by the server on ingest. */
@@ -71,6 +76,11 @@ export interface WireExperimentDetail extends WireExperiment {
 	/** How many the experiment has in all (absent from servers before lists were bounded). */
 	metric_count?: number;
 	result_count?: number;
+	/**
+	 * Lists only: the values of the context keys (`host`, `git.commit`, ...) named in `columns`
+	 * or `sort`, null where the run has none (absent from servers before context columns).
+	 */
+	context_values?: Record<string, string | number | boolean | string[] | null>;
 }
 
 /** `GET /api/workspaces/{id}/experiments` response data. */
@@ -86,6 +96,17 @@ export interface WireWorkspace {
 	role: string;
 	member_count: number;
 	personal: boolean;
+}
+
+/** A project as `GET /api/workspaces/{id}/projects` lists it (the part the CLI reads). */
+export interface WireProject {
+	id: string;
+	workspace_id: string;
+	name: string;
+	description: string;
+	run_count: number;
+	created_at: string;
+	updated_at: string;
 }
 
 /** `GET /api/me` response data (the part the CLI reads). */

@@ -165,6 +165,29 @@ describe('tora experiments list', () => {
 		expect(lines[2]).toMatch(/\s0\.01\s+0\.2\s+0\.9\s+alpha$/);
 	});
 
+	it('shows and sorts by what the SDK captured (git.branch, host), merged across workspaces', async () => {
+		const put = async (id: string, body: unknown) => {
+			const response = await fetch(`${baseUrl}/experiments/${id}/context`, {
+				method: 'PUT',
+				headers: { 'x-api-key': key, 'content-type': 'application/json' },
+				body: JSON.stringify(body)
+			});
+			expect(response.status).toBe(200);
+		};
+		await put(ids.alphaP, { host: 'gpu-box-2', git: { commit: 'abcdef1234', branch: 'main' } });
+		await put(ids.alphaT, { host: 'gpu-box-1', git: { commit: '1234abcdef', branch: 'dev' } });
+		await put(ids.quoted, { host: 'cpu-box' });
+		const text = await ok(['experiments', 'list', '--sort', 'git.branch', '--columns', 'host,git.commit']);
+		const lines = text.trim().split('\n');
+		expect(lines[0]).toMatch(/^ID\s+WORKSPACE\s+STATUS\s+CREATED\s+METRICS\s+host\s+git\.commit\s+NAME$/);
+		// A→Z by branch (a text key's natural order), runs without one after, newest first by id.
+		expect(idColumn(text).slice(0, 2)).toEqual([ids.alphaT, ids.alphaP]);
+		expect(lines[1]).toMatch(/\sgpu-box-1\s+1234abcdef\s+alpha$/);
+		expect(lines[2]).toMatch(/\sgpu-box-2\s+abcdef1234\s+alpha$/);
+		const byHost = await ok(['experiments', 'list', '--sort', 'host', '--limit', '3', '--json']);
+		expect(JSON.parse(byHost).map((r: { id: string }) => r.id)).toEqual([ids.quoted, ids.alphaT, ids.alphaP]);
+	});
+
 	it('writes CSV with formula-like text made inert', async () => {
 		const csv = await ok([
 			'experiments',
