@@ -156,10 +156,34 @@ test('compare a sweep: groups with bands, a metric as x, a brush, radar, importa
 	).toHaveCount(3);
 
 	// The x-axis becomes the `tokens` metric, for every panel.
+	const chartSettings = page.getByRole('group', { name: 'Chart settings' });
 	const onTokens = nextCurvesRequest(page);
-	await page.getByLabel('X-axis').selectOption('metric:tokens');
+	await chartSettings.getByLabel('X axis').selectOption('m:tokens');
 	expect((await onTokens).body.x).toEqual({ metric: 'tokens' });
 	await expect(page).toHaveURL(/panels=.*tokens/);
+
+	// One panel's own settings: the loss panel on a log scale with a running mean, the tokens
+	// panel back on steps (read alone: the other panels keep what they have).
+	await expect(lossPanel.locator('.chart-panel')).toHaveAttribute('data-y-scale', 'linear');
+	await lossPanel.getByLabel('Settings of loss').click();
+	await lossPanel.getByLabel('Y scale').selectOption('log');
+	await lossPanel.getByLabel('Smoothing').selectOption('mean');
+	await page.keyboard.press('Escape');
+	const lossPlot = lossPanel.locator('.chart-panel');
+	await expect(lossPlot).toHaveAttribute('data-y-scale', 'log');
+	await expect(lossPlot).toHaveAttribute('data-smoothing', 'mean');
+	const tokensPanel = page.locator('[data-metric="tokens"]');
+	await expect(tokensPanel.locator('.chart-panel')).toHaveAttribute('data-y-scale', 'linear');
+	await expect(tokensPanel.locator('.chart-panel')).toHaveAttribute('data-smoothing', 'ema');
+	const tokensOnSteps = nextCurvesRequest(page);
+	await tokensPanel.getByLabel('Settings of tokens').click();
+	await tokensPanel.getByLabel('X axis').selectOption('step');
+	await page.keyboard.press('Escape');
+	const { body: stepBody } = await tokensOnSteps;
+	expect(stepBody.metrics).toEqual(['tokens']);
+	expect(stepBody.x).toBe('step');
+	await expect(lossPanel).toHaveAttribute('data-customised', 'true');
+	await expect(chartSettings.getByLabel('Y scale')).toHaveValue('linear');
 
 	// Brush the lr axis around its top value (0.1): only those runs stay, in every section.
 	const axis = page.locator('rect[data-axis="hp.lr"]');
@@ -198,7 +222,19 @@ test('compare a sweep: groups with bands, a metric as x, a brush, radar, importa
 	await page.reload();
 	expect(page.url()).toBe(url);
 	await expect(page.getByLabel('Group by')).toHaveValue('hp.optimizer');
-	await expect(page.getByLabel('X-axis')).toHaveValue('metric:tokens');
+	await expect(chartSettings.getByLabel('X axis')).toHaveValue('m:tokens');
+	await expect(lossPlot).toHaveAttribute('data-y-scale', 'log');
+	await expect(lossPlot).toHaveAttribute('data-smoothing', 'mean');
+	await lossPanel.getByLabel('Settings of loss').click();
+	await expect(lossPanel.getByLabel('Y scale')).toHaveValue('log');
+	await expect(lossPanel.getByLabel('Smoothing')).toHaveValue('mean');
+	// What the loss panel did not change itself still follows the page: tokens on the x-axis.
+	await expect(lossPanel.getByLabel('X axis')).toHaveValue('m:tokens');
+	await page.keyboard.press('Escape');
+	await expect(tokensPanel.locator('.chart-panel')).toHaveAttribute('data-y-scale', 'linear');
+	await tokensPanel.getByLabel('Settings of tokens').click();
+	await expect(tokensPanel.getByLabel('X axis')).toHaveValue('step');
+	await page.keyboard.press('Escape');
 	await expect(page.getByText(/3 of 12 runs inside the brush/)).toBeVisible();
 	await expect(radar.locator('[data-run]')).toHaveCount(3);
 	await expect(page.locator('[data-metric="loss"]').getByTestId('chart-legend')).toContainText(
@@ -217,9 +253,14 @@ test('a saved view keeps the comparison and its chart settings', async ({ page, 
 	await page.goto(`/compare?ids=${runs.map((r) => r.id).join(',')}`);
 	await expect(page.locator('[data-metric="loss"]')).toBeVisible();
 	await page.getByLabel('Group by').selectOption('hp.optimizer');
-	await page.getByLabel('X-axis').selectOption('metric:tokens');
-	await page.getByLabel('Log y').check();
-	await expect(page).toHaveURL(/panels=/);
+	const chartSettings = page.getByRole('group', { name: 'Chart settings' });
+	await chartSettings.getByLabel('X axis').selectOption('m:tokens');
+	await chartSettings.getByLabel('Y scale').selectOption('log');
+	const lossPanel = page.locator('[data-metric="loss"]');
+	await lossPanel.getByLabel('Settings of loss').click();
+	await lossPanel.getByLabel('Smoothing').selectOption('none');
+	await page.keyboard.press('Escape');
+	await expect(page).toHaveURL(/panels=.*overrides/);
 
 	const views = page.locator('summary', { hasText: /^\s*Views/ });
 	await views.click();
@@ -229,10 +270,65 @@ test('a saved view keeps the comparison and its chart settings', async ({ page, 
 
 	// Somewhere else, then the view again: the same settings come back.
 	await page.goto(`/compare?ids=${runs.map((r) => r.id).join(',')}`);
-	await expect(page.getByLabel('X-axis')).toHaveValue('step');
+	await expect(chartSettings.getByLabel('X axis')).toHaveValue('step');
 	await views.click();
 	await page.getByRole('button', { name: 'tokens by optimizer', exact: true }).click();
 	await expect(page.getByLabel('Group by')).toHaveValue('hp.optimizer');
-	await expect(page.getByLabel('X-axis')).toHaveValue('metric:tokens');
-	await expect(page.getByLabel('Log y')).toBeChecked();
+	await expect(chartSettings.getByLabel('X axis')).toHaveValue('m:tokens');
+	await expect(chartSettings.getByLabel('Y scale')).toHaveValue('log');
+	await expect(lossPanel.locator('.chart-panel')).toHaveAttribute('data-smoothing', 'none');
+	await expect(page.locator('[data-metric="tokens"] .chart-panel')).toHaveAttribute('data-smoothing', 'ema');
+});
+
+test('the dashboard compares every run matching its query, and live runs keep drawing', async ({
+	page,
+	request
+}) => {
+	test.setTimeout(120_000);
+	const owner = email('compare-query');
+	const api = apiAs(request, await tokenFor(request, owner));
+	const workspace = await api('POST', '/api/workspaces', { name: 'Compare a query' });
+	const runs = await createSweep(api, workspace.id);
+	// One more adam run, still running: it logs more points while the page is open.
+	const live = await api('POST', '/api/experiments', {
+		name: 'live-adam',
+		workspaceId: workspace.id,
+		hyperparams: [{ key: 'optimizer', value: 'adam' }]
+	});
+	const logSteps = (from: number, to: number, loss: number) =>
+		api('POST', `/api/experiments/${live.id}/logs/batch`, {
+			logs: Array.from({ length: to - from }, (_, i) => [
+				{ name: 'loss', msg_id: randomUUID(), value: loss, step: from + i },
+				{ name: 'tokens', msg_id: randomUUID(), value: (from + i) * 1000, step: from + i }
+			]).flat()
+		});
+	await logSteps(0, 5, 0.5);
+
+	await signInUi(page, owner);
+	const filter = 'hp.optimizer = "adam"';
+	await page.goto(`/dashboard?ws=${workspace.id}&filter=${encodeURIComponent(filter)}`);
+	await expect(page.getByRole('link', { name: 'live-adam', exact: true })).toBeVisible();
+	const link = page.getByTestId('compare-matching');
+	await expect(link).toHaveText('Compare all matching');
+	await link.click();
+	await expect(page).toHaveURL(/\/compare\?ws=/);
+	// The table's query, as the one query the dashboard acts on for "every run that matches".
+	expect(new URL(page.url()).searchParams.get('filter')).toBe(`(${filter})`);
+	const legend = page.getByRole('list', { name: 'Legend: experiments and their colours' });
+	const adam = [...runs.filter((r) => r.optimizer === 'adam').map((r) => r.id), live.id];
+	await expect(legend.locator('[data-run]')).toHaveCount(adam.length);
+	for (const id of adam) await expect(legend.locator(`[data-run="${id}"]`)).toHaveCount(1);
+	await expect(page.getByText(/The 5 runs matching/)).toBeVisible();
+
+	// Against tokens, the live run's loss panel follows the points it logs next.
+	await page.getByRole('group', { name: 'Chart settings' }).getByLabel('X axis').selectOption('m:tokens');
+	await page.getByRole('group', { name: 'Chart settings' }).getByLabel('Smoothing').selectOption('none');
+	const liveEntry = page
+		.locator('[data-metric="loss"]')
+		.getByTestId('chart-legend')
+		.getByRole('listitem')
+		.filter({ hasText: 'live-adam' });
+	await expect(liveEntry).toContainText('0.5');
+	await logSteps(5, 10, 0.125);
+	await expect(liveEntry).toContainText('0.125', { timeout: 20_000 });
 });

@@ -101,3 +101,66 @@ test('notes render inert, the console tails a live run, the environment shows wh
 	await expect(panel.getByText('gpu-box-1')).toBeVisible();
 	await expect(panel.getByText('train.py --lr 3e-4', { exact: false }).first()).toBeVisible();
 });
+
+test('context keys are runs-table columns: a short commit (whole on hover), sorted by host A→Z', async ({
+	page,
+	request
+}) => {
+	const email = address();
+	const headers = await signIn(request, email);
+	const workspace = (
+		await (await request.post('/api/workspaces', { headers, data: { name: 'Hosts' } })).json()
+	).data;
+	const runs = [
+		{ name: 'on-b', host: 'box-b', commit: 'b'.repeat(40) },
+		{ name: 'on-a', host: 'box-a', commit: 'a'.repeat(40) },
+		{ name: 'nowhere' },
+		{ name: 'on-c', host: 'box-c', commit: 'c'.repeat(40) }
+	];
+	for (const run of runs) {
+		const created = await request.post('/api/experiments', {
+			headers,
+			data: { name: run.name, workspaceId: workspace.id }
+		});
+		const id: string = (await created.json()).data.id;
+		if (run.host) {
+			const put = await request.put(`/api/experiments/${id}/context`, {
+				headers,
+				data: { host: run.host, git: { commit: run.commit } }
+			});
+			expect(put.status()).toBe(200);
+		}
+	}
+
+	await page.goto('/signin');
+	await page.getByLabel('Email').fill(email);
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await expect(page).toHaveURL(/\/dashboard/);
+	await page.goto(`/dashboard?ws=${workspace.id}&columns=`);
+	const table = page.getByRole('table', { name: 'Experiments' });
+	await expect(table.getByRole('link', { name: 'nowhere' })).toBeVisible();
+
+	// The picker's Environment group: Commit and Host.
+	await page.locator('summary', { hasText: 'Columns' }).click();
+	const environment = page.getByRole('group', { name: /Environment/ });
+	await environment.getByRole('checkbox', { name: 'Commit', exact: true }).check();
+	await environment.getByRole('checkbox', { name: 'Host', exact: true }).check();
+	await page.keyboard.press('Escape');
+	await expect(page).toHaveURL(/columns=git\.commit%2Chost/);
+	const row = table.getByRole('row', { name: /on-a/ });
+	await expect(row.getByRole('cell', { name: 'aaaaaaaa', exact: true })).toHaveAttribute(
+		'title',
+		'a'.repeat(40)
+	);
+	await expect(row.getByRole('cell', { name: 'box-a', exact: true })).toBeVisible();
+
+	// Sorted by host: A→Z first (a text key), runs without a host last.
+	await table.getByRole('button', { name: /^Host/ }).click();
+	await expect(page).toHaveURL(/sort=host/);
+	await expect(page).not.toHaveURL(/order=/);
+	await expect(table.getByRole('columnheader', { name: /Host/ })).toHaveAttribute('aria-sort', 'ascending');
+	const names = table.locator('tbody tr td:nth-child(2)');
+	await expect(names).toHaveText(['on-a', 'on-b', 'on-c', 'nowhere']);
+	await table.getByRole('button', { name: /^Host/ }).click();
+	await expect(names).toHaveText(['on-c', 'on-b', 'on-a', 'nowhere']);
+});

@@ -180,7 +180,8 @@ class SessionStore {
 	}
 }
 
-function readStored(): StoredSession | null {
+/** The session kept in this browser, read directly (the store's `current` is null until `init()`). */
+export function readStored(): StoredSession | null {
 	try {
 		const value: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null');
 		return isStoredSession(value) ? value : null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BucketedSeries, RawSeries } from '$contracts/logs';
-import { pointCount, toChartSeries, toMetricData } from './chart-series';
+import { pointCount, toMetricData } from './chart-series';
 
 const summary = { count: 0, first_step: null, last_step: null, min: null, max: null, last: null };
 const raw: RawSeries = {
@@ -34,13 +34,6 @@ describe('chart series', () => {
 			times: [10, 20, 30],
 			values: [0.9, 0.5, 0.4]
 		});
-		expect(toChartSeries(raw, 'run', '#000')).toEqual({
-			label: 'run',
-			color: '#000',
-			steps: [0, 1, 2],
-			times: [10, 20, 30],
-			values: [0.9, 0.5, 0.4]
-		});
 	});
 
 	it('draws each bucket at its last point, with its min and max as the band', () => {
@@ -53,7 +46,6 @@ describe('chart series', () => {
 			mins: [0.5, 0.2],
 			maxs: [0.9, 0.4]
 		});
-		expect(toChartSeries(buckets, 'run', '#000')).toMatchObject({ steps: [3, 6], mins: [0.5, 0.2] });
 	});
 
 	it('counts the logged points a series stands for', () => {

@@ -1,12 +1,13 @@
 /**
- * From the API's metric series (`GET /api/experiments/:id/metrics`, raw or bucketed) to what the
- * charts draw. Buckets are drawn at their last point's step, with their min/max as a band.
+ * From the API's metric series (`GET /api/experiments/:id/metrics`, raw or bucketed) to the
+ * experiment page's chart data. Buckets are drawn at their last point's step, with their min/max
+ * as a band.
  */
 import type { BucketedSeries, RawSeries } from '$contracts/logs';
 
 export type ApiSeries = RawSeries | BucketedSeries;
 
-/** A series' points in columns: what MetricChart draws as one line (and band). */
+/** A series' points in columns: what a chart panel draws as one line (and band). */
 export interface SeriesColumns {
 	/** Ascending steps; for bucketed data, the step of each bucket's last point. */
 	steps: number[];
@@ -25,22 +26,6 @@ export interface MetricData extends SeriesColumns {
 	bucketWidth: number;
 	/** How many logged points the data stands for. */
 	points: number;
-}
-
-/**
- * One named curve of a chart, in columns. The arrays are read, never changed, by the chart; to
- * redraw after appending points, pass a new `ChartSeries` object (the arrays may be the same).
- */
-export interface ChartSeries {
-	/** Legend and read-out label, e.g. the metric or (on the compare page) the experiment name. */
-	label: string;
-	/** Any CSS colour the canvas understands (`#rrggbb` recommended: the band is drawn with alpha). */
-	color: string;
-	steps: ArrayLike<number>;
-	times: ArrayLike<number>;
-	values: ArrayLike<number>;
-	mins?: ArrayLike<number>;
-	maxs?: ArrayLike<number>;
 }
 
 /** A series' columns (the API's own arrays, not copies). */
@@ -70,9 +55,4 @@ export function toMetricData(series: ApiSeries): MetricData {
 		points: pointCount(series),
 		...seriesColumns(series)
 	};
-}
-
-/** A series as one labelled, coloured curve (the compare page's overlays). */
-export function toChartSeries(series: ApiSeries, label: string, color: string): ChartSeries {
-	return { label, color, ...seriesColumns(series) };
 }

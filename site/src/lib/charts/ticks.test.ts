@@ -4,9 +4,11 @@ import {
 	formatDecade,
 	formatDuration,
 	formatStep,
+	formatTick,
 	logTickLabels,
 	logTicks,
 	numberTicks,
+	tickLabels,
 	timeTickLabels,
 	timeTicks
 } from './ticks';
@@ -124,5 +126,52 @@ describe('log ticks on a short chart', () => {
 		expect(logTicks(0.04, 4.4, 5).splits).toEqual([0.1, 0.3, 1, 3]);
 		expect(logTicks(0.04, 4.4, 3).splits).toEqual([0.1, 1]);
 		expect(logTicks(2, 9, 5).splits).toEqual([2, 5]);
+	});
+});
+
+describe('linear tick labels', () => {
+	it('shorten large values with k, M, B', () => {
+		expect(tickLabels(numberTicks(0, 1_000_000, 5).splits)).toEqual([
+			'0',
+			'200k',
+			'400k',
+			'600k',
+			'800k',
+			'1M'
+		]);
+		expect(tickLabels([500_000])).toEqual(['500k']);
+		expect(tickLabels([2e9, 2.5e9, 3e9])).toEqual(['2B', '2.5B', '3B']);
+	});
+
+	it('write an axis of tiny values in powers of ten throughout', () => {
+		expect(tickLabels([0, 1e-4, 2e-4, 3e-4])).toEqual(['0', '1e-4', '2e-4', '3e-4']);
+		expect(tickLabels([0.00025, 0.0005, 0.00075])).toEqual(['2.5e-4', '5e-4', '7.5e-4']);
+		expect(tickLabels([-0.0002, 0, 0.0002])).toEqual(['-2e-4', '0', '2e-4']);
+	});
+
+	it('keep the digits that tell neighbouring ticks apart, and no float noise', () => {
+		expect(tickLabels([1_000_000, 1_000_050, 1_000_100])).toEqual(['1M', '1.00005M', '1.0001M']);
+		expect(tickLabels(numberTicks(0.1, 0.35, 5).splits)).toEqual([
+			'0.1',
+			'0.15',
+			'0.2',
+			'0.25',
+			'0.3',
+			'0.35'
+		]);
+		expect(tickLabels([0.1 + 0.2 - 0.3, 0.1])).toEqual(['0', '0.1']);
+		expect(tickLabels([-1500, 0, 1500])).toEqual(['-1.5k', '0', '1.5k']);
+	});
+
+	it('leave everyday values as they are', () => {
+		expect(tickLabels([0, 250, 500, 750])).toEqual(['0', '250', '500', '750']);
+		expect(formatTick(Number.NaN, 1)).toBe('–');
+		expect(formatTick(2e16, 1e15)).toBe('2e16');
+	});
+
+	it('label log ticks between decades as short numbers too', () => {
+		expect(logTickLabels([2000, 5000, 10_000, 20_000])).toEqual(['2k', '5k', '1e4', '20k']);
+		expect(logTickLabels([2e-5, 5e-5])).toEqual(['2e-5', '5e-5']);
+		expect(logTickLabels([2, 2.2, 2.4])).toEqual(['2', '2.2', '2.4']);
 	});
 });

@@ -1,7 +1,8 @@
 /**
- * Axis ticks that read well: log axes labelled by decades (1e-4, 0.001, ... 1000, 1e4), steps in
- * short form (2.5k, 1.2M), wall time at whole seconds, minutes, hours or days with the date where
- * the range crosses midnight (never ":31.600"), and run durations as 45s, 1h 30m, 2d 4h.
+ * Axis ticks that read well: log axes labelled by decades (1e-4, 0.001, ... 1000, 1e4), values
+ * and steps in short form (500k, 1.2M, 2e-4), wall time at whole seconds, minutes, hours or days
+ * with the date where the range crosses midnight (never ":31.600"), and run durations as 45s,
+ * 1h 30m, 2d 4h.
  */
 import { formatValue } from './format';
 
@@ -262,11 +263,81 @@ export function logTicks(min: number, max: number, maxTicks: number): Ticks {
 	return numberTicks(min, max, Math.min(wanted, 5));
 }
 
-/** Labels of a log axis: decades as formatDecade writes them, other values as values. */
+/** Labels of a log axis: decades as formatDecade writes them, other values as short numbers. */
 export function logTickLabels(splits: readonly (number | null)[]): string[] {
+	const step = smallestGap(splits.filter((value): value is number => value !== null && value > 0));
 	return splits.map((value) => {
 		if (value === null || !(value > 0)) return '';
 		const exponent = Math.round(Math.log10(value));
-		return Math.abs(value - 10 ** exponent) <= 1e-9 * value ? formatDecade(exponent) : formatValue(value);
+		if (Math.abs(value - 10 ** exponent) <= 1e-9 * value) return formatDecade(exponent);
+		return formatTick(value, step, value < TINY);
 	});
+}
+
+/** The smallest positive distance between neighbouring ticks: the precision their labels need. */
+function smallestGap(splits: readonly number[]): number {
+	let step = Infinity;
+	for (let i = 1; i < splits.length; i++) {
+		const gap = Math.abs(splits[i] - splits[i - 1]);
+		if (gap > 0 && gap < step) step = gap;
+	}
+	if (Number.isFinite(step)) return step;
+	// One tick: a few digits of its own size.
+	const largest = Math.max(0, ...splits.map(Math.abs));
+	return largest > 0 ? 10 ** (Math.floor(Math.log10(largest)) - 2) : 1;
+}
+
+/** Below this, an axis is written in powers of ten (2e-4); from `SUFFIXES`' smallest up, shortened. */
+const TINY = 1e-3;
+/** Beyond the largest suffix, powers of ten again. */
+const HUGE = 1e15;
+const SUFFIXES = [
+	['T', 1e12],
+	['B', 1e9],
+	['M', 1e6],
+	['k', 1e3]
+] as const;
+
+/**
+ * A tick value in as few characters as the axis's spacing `step` allows: "500k", "1.25M",
+ * "0.35", and, on an axis of tiny values (`tiny`), "2.5e-4". Enough digits are kept to tell
+ * neighbouring ticks apart (1.00005M beside 1.0001M), never more.
+ */
+export function formatTick(value: number, step: number, tiny = false): string {
+	if (!Number.isFinite(value)) return '–';
+	const abs = Math.abs(value);
+	// Zero, or float noise where zero was meant (0.1 + 0.2 - 0.3).
+	if (abs === 0 || (step > 0 && abs < step * 1e-6)) return '0';
+	const magnitude = Math.floor(Math.log10(abs));
+	const resolution = step > 0 && Number.isFinite(step) ? lastDigit(step) : magnitude - 2;
+	const digits = Math.min(Math.max(magnitude - resolution + 1, 1), 15);
+	if (tiny || abs >= HUGE) {
+		const [mantissa, exponent] = value.toExponential(digits - 1).split('e');
+		return `${Number(mantissa)}e${Number(exponent)}`;
+	}
+	for (const [suffix, size] of SUFFIXES) {
+		if (abs >= size) return `${Number((value / size).toPrecision(digits))}${suffix}`;
+	}
+	return String(Number(value.toPrecision(digits)));
+}
+
+/** The power of ten of `step`'s last significant digit (250 → 1, 0.05 → -2), up to three digits in. */
+function lastDigit(step: number): number {
+	let power = Math.floor(Math.log10(step) + 1e-9);
+	for (let i = 0; i < 3; i++, power--) {
+		const units = step / 10 ** power;
+		if (Math.abs(units - Math.round(units)) <= 1e-6 * units) break;
+	}
+	return power;
+}
+
+/**
+ * Labels of a linear axis's ticks (see formatTick): the spacing is read from the ticks, and an
+ * axis whose values are all tiny is written in powers of ten throughout, not half one way.
+ */
+export function tickLabels(splits: readonly number[]): string[] {
+	const step = smallestGap(splits);
+	const largest = Math.max(0, ...splits.map(Math.abs));
+	const tiny = largest > 0 && largest < TINY;
+	return splits.map((value) => formatTick(value, step, tiny));
 }

@@ -3,9 +3,16 @@ import type { Experiment } from '$contracts/experiments';
 import {
 	availableColumns,
 	cellText,
+	cellTitle,
+	columnGroup,
 	columnKey,
+	columnLabel,
 	columnVaries,
+	contextColumnFields,
 	formatDuration,
+	formatGiB,
+	isNumeric,
+	isSortable,
 	loadColumns,
 	loadWidths,
 	metricColumnNames,
@@ -27,6 +34,8 @@ function experiment(partial: Partial<Experiment>): Experiment {
 		hyperparams: [],
 		status: 'running',
 		workspace_id: '1c7a4d0f-9b58-4d2f-8d66-2a1f3b4c5d6e',
+		project_id: null,
+		project: null,
 		created_by: null,
 		created_at: '2026-01-01T00:00:00.000Z',
 		updated_at: '2026-01-01T00:00:00.000Z',
@@ -61,7 +70,21 @@ describe('columns', () => {
 
 	it('offers every key, result and metric once, sorted', () => {
 		expect(availableColumns([a, b], ['val/loss', 'loss', 'loss'])).toEqual({
-			field: ['updated', 'duration', 'creator', 'description'],
+			field: ['updated', 'duration', 'creator', 'project', 'description'],
+			context: [
+				'git.commit',
+				'git.branch',
+				'git.remote',
+				'git.dirty',
+				'host',
+				'os',
+				'runtime',
+				'cwd',
+				'command',
+				'gpu',
+				'cpus',
+				'memory'
+			],
 			hp: ['amp', 'lr'],
 			result: ['acc'],
 			metric: ['loss', 'val/loss']
@@ -146,6 +169,48 @@ describe('columns', () => {
 		expect(cellText(b, parseColumn('metric:loss')!)).toBe('—');
 		expect(cellText(b, parseColumn('hp:amp')!)).toBe('true');
 		expect(cellText(b, parseColumn('hp:lr')!)).toBe('—');
+	});
+
+	it('offers the captured context as "Environment" columns, sortable but for the GPU list', () => {
+		const columns = ['git.commit', 'host', 'gpu', 'memory', 'hp.lr'].map((id) => parseColumn(id)!);
+		expect(columns.map(columnGroup)).toEqual(['context', 'context', 'context', 'context', 'hp']);
+		expect(columns.map(columnLabel)).toEqual(['Commit', 'Host', 'GPUs', 'Memory', 'lr']);
+		expect(columns.map(isSortable)).toEqual([true, true, false, true, true]);
+		expect(columns.map(isNumeric)).toEqual([false, false, false, true, false]);
+		expect(contextColumnFields([...columns, parseColumn('host')!])).toEqual([
+			'git.commit',
+			'host',
+			'gpu',
+			'memory'
+		]);
+		expect(parseColumn('notes')).toBeUndefined();
+	});
+
+	it('renders context cells: a short commit (whole on hover), dirty as a mark, memory in GiB', () => {
+		const commit = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+		const run = experiment({
+			context_values: {
+				'git.commit': commit,
+				'git.dirty': true,
+				memory: 68_719_476_736,
+				gpu: ['A100', 'A100', 'T4'],
+				host: 'gpu-box-1',
+				cpus: 16
+			}
+		});
+		const cell = (id: string, row = run) => cellText(row, parseColumn(id)!);
+		expect(cell('git.commit')).toBe('a1b2c3d4');
+		expect(cellTitle(run, parseColumn('git.commit')!)).toBe(commit);
+		expect(cell('git.dirty')).toBe('● dirty');
+		expect(cell('git.dirty', experiment({ context_values: { 'git.dirty': false } }))).toBe('clean');
+		expect(cell('memory')).toBe('64 GiB');
+		expect(cell('gpu')).toBe('2 × A100, T4');
+		expect([cell('host'), cell('cpus')]).toEqual(['gpu-box-1', '16']);
+		// Not captured, or not asked for: a dash.
+		expect(cell('git.branch')).toBe('—');
+		expect(cell('host', experiment({}))).toBe('—');
+		expect(cell('gpu', experiment({ context_values: { gpu: [] } }))).toBe('—');
+		expect([formatGiB(16_600_000_000), formatGiB(2 ** 30 * 512)]).toEqual(['15.5 GiB', '512 GiB']);
 	});
 
 	it('remembers choices per workspace and survives junk', () => {

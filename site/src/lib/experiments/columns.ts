@@ -1,6 +1,17 @@
 import type { Experiment } from '$contracts/experiments';
-import { formatKey, METRIC_AGGREGATES, type Key, type MetricAggregate } from '$contracts/query/ast';
+import {
+	CONTEXT_FIELDS,
+	formatKey,
+	isContextField,
+	LIST_FIELDS,
+	METRIC_AGGREGATES,
+	type ContextField,
+	type Key,
+	type MetricAggregate,
+	type RunField
+} from '$contracts/query/ast';
 import { parseKey } from '$contracts/query/parse';
+import { formatDate } from '../dates';
 import { formatNumber, formatValue } from './hyperparams';
 
 /**
@@ -15,8 +26,10 @@ export interface Column {
 }
 
 /** Run fields offered as optional columns (name, status, tags and created are always shown). */
-export const RUN_COLUMNS = ['updated', 'duration', 'creator', 'description'] as const;
+export const RUN_COLUMNS = ['updated', 'duration', 'creator', 'project', 'description'] as const;
 export type RunColumn = (typeof RUN_COLUMNS)[number];
+/** The picker's groups: run fields, the captured context ("Environment"), and the named keys. */
+export type ColumnGroup = 'field' | 'context' | 'hp' | 'result' | 'metric';
 /** The aggregates a metric column can switch between in its header. */
 export const COLUMN_AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
 /** Shown when neither the URL nor this browser has a choice yet. */
@@ -38,8 +51,21 @@ export function parseColumn(text: string): Column | undefined {
 	} catch {
 		return undefined;
 	}
-	if (key.kind === 'field' && !RUN_COLUMNS.some((field) => field === key.field)) return undefined;
+	if (key.kind === 'field' && !isRunColumn(key.field) && !isContextField(key.field)) return undefined;
 	return { id: formatKey(key), key };
+}
+
+const isRunColumn = (field: RunField): field is RunColumn => RUN_COLUMNS.some((column) => column === field);
+
+/** The picker group a column belongs to. */
+export function columnGroup(column: Column): ColumnGroup {
+	const { key } = column;
+	return key.kind === 'field' ? (isContextField(key.field) ? 'context' : 'field') : key.kind;
+}
+
+/** A list can be sorted by every column but a list-valued one (`gpu`). */
+export function isSortable(column: Column): boolean {
+	return !(column.key.kind === 'field' && LIST_FIELDS.includes(column.key.field));
 }
 
 function legacyKey(text: string): Key | undefined {
@@ -67,18 +93,32 @@ export function withAggregate(column: Column, aggregate: MetricAggregate): Colum
 	return { id: formatKey(key), key };
 }
 
-const FIELD_LABELS: Record<RunColumn, string> = {
+const FIELD_LABELS: Record<RunColumn | ContextField, string> = {
 	updated: 'Updated',
 	duration: 'Runtime',
 	creator: 'Creator',
-	description: 'Description'
+	project: 'Project',
+	description: 'Description',
+	'git.commit': 'Commit',
+	'git.branch': 'Branch',
+	'git.remote': 'Git remote',
+	'git.dirty': 'Uncommitted changes',
+	host: 'Host',
+	os: 'OS',
+	// `duration` is shown as "Runtime": this is the interpreter the script ran on.
+	runtime: 'Interpreter',
+	cwd: 'Working directory',
+	command: 'Command',
+	gpu: 'GPUs',
+	cpus: 'CPUs',
+	memory: 'Memory'
 };
 
 export function columnLabel(column: Column): string {
 	const { key } = column;
 	switch (key.kind) {
 		case 'field':
-			return FIELD_LABELS[key.field as RunColumn] ?? key.field;
+			return isRunColumn(key.field) || isContextField(key.field) ? FIELD_LABELS[key.field] : key.field;
 		case 'hp':
 		case 'result':
 			return key.name;
@@ -87,13 +127,21 @@ export function columnLabel(column: Column): string {
 	}
 }
 
+const NUMERIC_FIELDS: readonly string[] = ['duration', 'cpus', 'memory'];
+
 /** Number-like columns are right-aligned. */
 export function isNumeric(column: Column): boolean {
-	return column.key.kind === 'metric' || column.key.kind === 'result' || column.id === 'duration';
+	return column.key.kind === 'metric' || column.key.kind === 'result' || NUMERIC_FIELDS.includes(column.id);
+}
+
+/** Columns whose values are code (hyperparameters, a commit id) are set in a monospace font. */
+export function isCode(column: Column): boolean {
+	return column.key.kind === 'hp' || column.id === 'git.commit';
 }
 
 export interface ColumnChoices {
 	field: string[];
+	context: string[];
 	hp: string[];
 	result: string[];
 	metric: string[];
@@ -124,7 +172,13 @@ export function availableColumns(
 		for (const { name } of experiment.results) result.add(name);
 	}
 	const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
-	return { field: [...RUN_COLUMNS], hp: sorted(hp), result: sorted(result), metric: sorted(metric) };
+	return {
+		field: [...RUN_COLUMNS],
+		context: [...CONTEXT_FIELDS],
+		hp: sorted(hp),
+		result: sorted(result),
+		metric: sorted(metric)
+	};
 }
 
 /** What a cell needs besides its row: the time runtimes of running runs are counted to, creators' emails. */
@@ -157,10 +211,48 @@ export function formatDuration(seconds: number): string {
 		.join(' ');
 }
 
+/** Characters of a commit id a cell shows (the full id is its title). */
+export const SHORT_COMMIT = 8;
+
+/** 68719476736 → "64 GiB", 16.6e9 → "15.5 GiB": machines' memory, in one unit to compare by. */
+export function formatGiB(bytes: number): string {
+	const gib = bytes / 2 ** 30;
+	return `${gib >= 100 || Number.isInteger(gib) ? Math.round(gib) : gib.toFixed(1)} GiB`;
+}
+
+/** ["A100", "A100", "T4"] → "2 × A100, T4". */
+function gpuText(names: string[]): string {
+	const counts = new Map<string, number>();
+	for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+	return [...counts].map(([name, count]) => (count > 1 ? `${count} × ${name}` : name)).join(', ');
+}
+
+/** A context value as a cell shows it; `full`: as its title shows it (the whole commit id). */
+function contextText(experiment: Experiment, field: ContextField, full: boolean): string {
+	const value = experiment.context_values?.[field];
+	if (value === undefined || value === null) return '—';
+	if (Array.isArray(value)) return value.length ? gpuText(value) : '—';
+	if (typeof value === 'boolean') {
+		if (full) return value ? 'Uncommitted changes when the run started' : 'No uncommitted changes';
+		return value ? '● dirty' : 'clean';
+	}
+	if (typeof value === 'number') return field === 'memory' ? formatGiB(value) : String(value);
+	if (field === 'git.commit' && !full) return value.slice(0, SHORT_COMMIT);
+	return value || '—';
+}
+
+/** A cell's title: its whole value where the cell shows part of it. */
+export function cellTitle(experiment: Experiment, column: Column, context: CellContext = {}): string {
+	const { key } = column;
+	if (key.kind === 'field' && isContextField(key.field)) return contextText(experiment, key.field, true);
+	return cellText(experiment, column, context);
+}
+
 export function cellText(experiment: Experiment, column: Column, context: CellContext = {}): string {
 	const { key } = column;
 	switch (key.kind) {
 		case 'field':
+			if (isContextField(key.field)) return contextText(experiment, key.field, false);
 			switch (key.field) {
 				case 'updated':
 					return formatShortDate(experiment.updated_at);
@@ -168,6 +260,8 @@ export function cellText(experiment: Experiment, column: Column, context: CellCo
 					return formatDuration(runtimeSeconds(experiment));
 				case 'creator':
 					return experiment.created_by ? (context.creators?.get(experiment.created_by) ?? '—') : '—';
+				case 'project':
+					return experiment.project ?? '—';
 				case 'description':
 					return experiment.description || '—';
 				default:
@@ -186,11 +280,10 @@ export function cellText(experiment: Experiment, column: Column, context: CellCo
 	}
 }
 
+// formatDate's formatter is made once: toLocaleString with options builds one per call, which
+// cost a scrolling table most of its frame budget.
 function formatShortDate(iso: string): string {
-	const date = new Date(iso);
-	return Number.isNaN(date.getTime())
-		? '—'
-		: date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+	return Number.isNaN(Date.parse(iso)) ? '—' : formatDate(iso);
 }
 
 /** True when the loaded rows do not all show the same text in this column. */
@@ -202,6 +295,17 @@ export function columnVaries(experiments: Experiment[], column: Column, context:
 /** The metric names of metric columns. */
 export function metricColumnNames(columns: Column[]): string[] {
 	return [...new Set(columns.flatMap((column) => (column.key.kind === 'metric' ? [column.key.name] : [])))];
+}
+
+/** The context keys of context columns (what a batch read asks for to fill them). */
+export function contextColumnFields(columns: Column[]): ContextField[] {
+	return [
+		...new Set(
+			columns.flatMap((column) =>
+				column.key.kind === 'field' && isContextField(column.key.field) ? [column.key.field] : []
+			)
+		)
+	];
 }
 
 export function isAggregate(value: string): value is MetricAggregate {

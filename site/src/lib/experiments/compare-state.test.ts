@@ -5,7 +5,14 @@ import {
 	MAX_VIEW_KEY_LENGTH,
 	ViewState
 } from '$contracts/views';
-import { DEFAULT_SETTINGS, emptyPanels, type PanelsState } from '$lib/charts/panel-state';
+import {
+	DEFAULT_SETTINGS,
+	emptyPanels,
+	settingsOf,
+	withDefaults,
+	withSettings,
+	type PanelsState
+} from '$lib/charts/panel-state';
 import {
 	compareQueryHref,
 	compareSearch,
@@ -15,6 +22,7 @@ import {
 	compareViewState,
 	emptyCompareState,
 	hasComparePart,
+	MAX_PANELS_BYTES,
 	metricNamesUsed,
 	panelsOfState,
 	panelsToJson,
@@ -245,6 +253,55 @@ describe('chart panel settings', () => {
 		expect(panelsOfState(fromUrl)).toEqual(panels);
 		const saved = JSON.parse(JSON.stringify(compareViewState(state).state));
 		expect(panelsOfState(compareStateFromView(saved, WS)!)).toEqual(panels);
+	});
+});
+
+describe('one panel’s own settings', () => {
+	it('are kept beside the defaults, through the URL and a saved view', () => {
+		let panels = withDefaults(emptyPanels(), { ...DEFAULT_SETTINGS, x: 'wall' });
+		panels = withSettings(panels, 'loss', {
+			...settingsOf(panels, 'loss'),
+			log: true,
+			smoothing: { kind: 'mean', window: 5 }
+		});
+		panels = withSettings(panels, 'val/acc', { ...settingsOf(panels, 'val/acc'), x: { metric: 'tokens' } });
+		const json = panelsToJson(panels);
+		expect(json).toEqual({
+			defaults: { x: 'wall' },
+			overrides: [
+				{ panel: 'loss', settings: { log: true, smoothing: { kind: 'mean', window: 5 } } },
+				{ panel: 'val/acc', settings: { x: { metric: 'tokens' } } }
+			]
+		});
+		const state: CompareState = { ...emptyCompareState({ kind: 'ids', ids: [A, B] }), panels: json };
+		const fromUrl = panelsOfState(
+			parseCompareParams(new URL(`https://t.test${compareUrl(state)}`).searchParams).state
+		);
+		expect(settingsOf(fromUrl, 'loss')).toEqual({
+			...DEFAULT_SETTINGS,
+			x: 'wall',
+			log: true,
+			smoothing: { kind: 'mean', window: 5 }
+		});
+		expect(settingsOf(fromUrl, 'val/acc').x).toEqual({ metric: 'tokens' });
+		expect(settingsOf(fromUrl, 'acc')).toEqual({ ...DEFAULT_SETTINGS, x: 'wall' });
+		const saved = JSON.parse(JSON.stringify(compareViewState(state).state));
+		expect(panelsOfState(compareStateFromView(saved, WS)!)).toEqual(fromUrl);
+	});
+});
+
+describe('many panels’ own settings', () => {
+	it('keep the latest changes when all would be too much to keep', () => {
+		let panels = emptyPanels();
+		for (let i = 0; i < 120; i++) {
+			panels = withSettings(panels, `metric_${i}`, { ...DEFAULT_SETTINGS, log: true });
+		}
+		const json = panelsToJson(panels)!;
+		const kept = (json.overrides as { panel: string }[]).map((o) => o.panel);
+		expect(kept.length).toBeGreaterThan(10);
+		expect(kept.length).toBeLessThan(120);
+		expect(kept.at(-1)).toBe('metric_119');
+		expect(new TextEncoder().encode(JSON.stringify(json)).length).toBeLessThanOrEqual(MAX_PANELS_BYTES);
 	});
 });
 

@@ -44,7 +44,10 @@ export interface CompareState {
 	};
 	radar: { keys: string[]; flip: string[] };
 	importance: { target?: string };
-	/** The metric chart panels' own settings; this module only keeps it small and well-formed. */
+	/**
+	 * The metric chart panels' settings (`panelsToJson`: the page's defaults, each panel's own, the
+	 * metric search, the band); this module only keeps it small and well-formed.
+	 */
 	panels?: Record<string, Json>;
 }
 
@@ -451,17 +454,22 @@ export function compareViewHref(view: {
 
 /**
  * The chart panels' state as the compare state keeps it: only what differs from the defaults, so
- * an untouched page writes nothing. Undefined when nothing differs.
+ * an untouched page writes nothing. Undefined when nothing differs. Panels' own settings past
+ * MAX_PANELS_BYTES are left out oldest first (the latest change is kept), not all at once.
  */
 export function panelsToJson(panels: PanelsState): Record<string, Json> | undefined {
 	const defaults = settingsDiff(panels.defaults, DEFAULT_SETTINGS);
-	const json: Record<string, unknown> = {
+	const shared: Record<string, unknown> = {
 		...(Object.keys(defaults).length ? { defaults } : {}),
-		...(panels.overrides.length ? { overrides: panels.overrides } : {}),
 		...(panels.search ? { search: panels.search } : {}),
 		...(panels.band !== 'std' ? { band: panels.band } : {})
 	};
-	return panelsOf(json);
+	let overrides = panels.overrides;
+	for (;;) {
+		const json = { ...shared, ...(overrides.length ? { overrides } : {}) };
+		if (overrides.length === 0 || jsonBytes(json) <= MAX_PANELS_BYTES) return panelsOf(json);
+		overrides = overrides.slice(1);
+	}
 }
 
 /** The chart panels' state a compare state holds (the defaults when it holds none). */

@@ -144,6 +144,7 @@ const FIELD_DETAILS: Record<RunField, string> = {
 	updated: 'date: 2026-11-01, -7d',
 	duration: 'duration: 90s, 1h30m',
 	creator: "creator's email",
+	project: 'project name',
 	'git.commit': 'git commit at start',
 	'git.branch': 'git branch',
 	'git.remote': 'git remote URL',

@@ -116,6 +116,12 @@ describe('toggleSort', () => {
 		expect(toggleSort(view, 'name')).toMatchObject({ sort: 'name', order: 'asc' });
 		expect(toggleSort({ ...view, sort: 'name', order: 'asc' }, 'updated')).toMatchObject({ order: 'desc' });
 	});
+	it('starts text context keys A→Z and numbers largest first, as the API does', () => {
+		expect(toggleSort(view, 'git.branch')).toMatchObject({ order: 'asc' });
+		expect(toggleSort(view, 'host')).toMatchObject({ order: 'asc' });
+		expect(toggleSort(view, 'memory')).toMatchObject({ order: 'desc' });
+		expect(toggleSort(view, 'git.dirty')).toMatchObject({ order: 'desc' });
+	});
 });
 
 describe('listQuery', () => {

@@ -1,5 +1,5 @@
 import type { ExperimentStatus, SortOrder } from '$contracts/experiments';
-import { formatKey } from '$contracts/query/ast';
+import { defaultSortOrder, formatKey } from '$contracts/query/ast';
 import { parseKey } from '$contracts/query/parse';
 import { experimentListQuery, type ExperimentListRequest } from '../api/experiments';
 import { normalizeColumns, splitKeyList } from './columns';
@@ -24,11 +24,13 @@ export const MAX_TAG_FILTERS = 20;
 export const MAX_COMPARE = 100;
 const MAX_FILTER_LENGTH = 2000;
 
-/** Keys whose natural order is A→Z, as the API has it; every other key lists the largest first. */
-const ASCENDING_BY_DEFAULT = new Set(['name', 'description', 'creator', 'status']);
-
+/** The order the API lists a sort key in when none is given: A→Z for text fields, else largest first. */
 export function defaultOrder(sort: string): SortOrder {
-	return ASCENDING_BY_DEFAULT.has(sort) ? 'asc' : 'desc';
+	try {
+		return defaultSortOrder(parseKey(sort));
+	} catch {
+		return 'desc';
+	}
 }
 
 /** The key in its canonical spelling, or undefined when it cannot sort a list. */

@@ -10,6 +10,8 @@ export function run(id: string, parts: Partial<Experiment> = {}): Experiment {
 		hyperparams: [],
 		status: 'finished',
 		workspace_id: 'w',
+		project_id: null,
+		project: null,
 		created_by: null,
 		created_at: '2026-01-01T00:00:00Z',
 		updated_at: '2026-01-01T00:00:00Z',

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { run } from './fixtures';
 import { NO_GROUP as CONTRACT_NO_GROUP } from '$contracts/series';
-import { groupRuns, keyOf, NO_GROUP, numberOf, runValue, shortenMiddle, workspacesByRuns } from './groups';
+import {
+	contextFieldsOf,
+	groupRuns,
+	keyOf,
+	NO_GROUP,
+	numberOf,
+	runValue,
+	shortenMiddle,
+	workspacesByRuns
+} from './groups';
 
 const hp = (key: string, value: string | number | boolean) => ({ key, value });
 
@@ -55,6 +64,40 @@ describe('groupRuns', () => {
 			['(none)', ['c']]
 		]);
 		expect(groupRuns(runs, keyOf('result.acc')!).map((g) => g.label)).toEqual(['0.9', '(none)']);
+	});
+});
+
+describe('grouping by a context key', () => {
+	it('reads the values the runs were read with; GPUs as a sorted list; runs without one in "(none)"', () => {
+		const runs = [
+			run('a', { context_values: { host: 'gpu-box-2', gpu: ['T4', 'A100'], 'git.dirty': true } }),
+			run('b', { context_values: { host: 'gpu-box-1', gpu: ['A100', 'T4'], 'git.dirty': false } }),
+			run('c', { context_values: { host: null, gpu: [], 'git.dirty': null } }),
+			run('d', { context_values: { host: 'gpu-box-2', gpu: null, 'git.dirty': true } }),
+			// Read without context values (the key was not asked for): no value either.
+			run('e')
+		];
+		expect(groupRuns(runs, keyOf('host')!)).toEqual([
+			{ label: 'gpu-box-1', value: 'gpu-box-1', runIds: ['b'] },
+			{ label: 'gpu-box-2', value: 'gpu-box-2', runIds: ['a', 'd'] },
+			{ label: '(none)', value: null, runIds: ['c', 'e'] }
+		]);
+		expect(groupRuns(runs, keyOf('gpu')!).map((g) => [g.label, g.runIds])).toEqual([
+			['A100, T4', ['a', 'b']],
+			['(none)', ['c', 'd', 'e']]
+		]);
+		expect(groupRuns(runs, keyOf('git.dirty')!).map((g) => [g.label, g.runIds])).toEqual([
+			['false', ['b']],
+			['true', ['a', 'd']],
+			['(none)', ['c', 'e']]
+		]);
+	});
+
+	it('names the context key a grouping needs the runs read with', () => {
+		expect(contextFieldsOf(keyOf('git.branch'))).toEqual(['git.branch']);
+		expect(contextFieldsOf(keyOf('hp.lr'))).toEqual([]);
+		expect(contextFieldsOf(keyOf('status'))).toEqual([]);
+		expect(contextFieldsOf(undefined)).toEqual([]);
 	});
 });
 

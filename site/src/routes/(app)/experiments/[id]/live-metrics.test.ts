@@ -14,11 +14,12 @@ const EXPERIMENT = '0b6f3c9e-8a47-4c1e-9c55-1f0e2a3b4c5d';
 const METRICS_PATH = `/api/experiments/${EXPERIMENT}/metrics`;
 
 /**
- * The metrics endpoint over an in-memory experiment, paging series by name (`pageSize` a read,
- * whatever `limit` asks) and answering `after=<cursor>` with the points past the cursor. Its
- * cursors are JSON of the last step returned per series, so tests can read them.
+ * The metrics endpoint over an in-memory experiment: the series named in `names` (every series
+ * without it), by name, at most `pageSize` a read whatever `limit` asks, and with `after=<cursor>`
+ * only the points past the cursor. Its cursors are JSON of the last step returned per series
+ * (entries of the cursor given for other series kept, as the real one does), so tests can read them.
  */
-function metricsServer(pageSize = 2) {
+function metricsServer(pageSize = 100) {
 	const points = new Map<string, number[]>();
 	const log = (name: string, ...steps: number[]) => points.set(name, [...(points.get(name) ?? []), ...steps]);
 
@@ -42,17 +43,19 @@ function metricsServer(pageSize = 2) {
 
 	function read(request: RecordedRequest): SeriesRead {
 		const query = request.url.searchParams;
-		const names = [...points.keys()].sort();
-		const startAfter = query.get('start_after');
-		const from = startAfter === null ? 0 : names.findIndex((name) => name > startAfter);
-		const page = from < 0 ? [] : names.slice(from, from + pageSize);
+		const asked = query.get('names')?.split(',');
+		const names = [...points.keys()].filter((name) => !asked || asked.includes(name)).sort();
+		const page = names.slice(0, pageSize);
 		const cursor: Record<string, number> = JSON.parse(query.get('after') ?? '{}');
 		const read = page.map((name) => series(name, cursor[name] ?? -1));
 		return {
 			series: read,
-			cursor: JSON.stringify(Object.fromEntries(read.map((s) => [s.name, s.last_step ?? -1]))),
-			next_start_after: from >= 0 && from + pageSize < names.length ? page[page.length - 1] : null,
-			series_count: names.length
+			cursor: JSON.stringify({
+				...cursor,
+				...Object.fromEntries(read.map((s) => [s.name, s.last_step ?? -1]))
+			}),
+			next_start_after: page.length < names.length ? page[page.length - 1] : null,
+			series_count: points.size
 		};
 	}
 
@@ -62,22 +65,29 @@ function metricsServer(pageSize = 2) {
 /** The page's metrics, reading through the real API client over a fake `fetch`. */
 function liveMetrics(
 	answer: (request: RecordedRequest) => Response | Promise<Response>,
-	session = fakeCredentials('token-1')
+	{ session = fakeCredentials('token-1'), buckets = 1000 } = {}
 ) {
 	const server = fakeFetch(answer);
 	const api = createApiClient({ fetch: server.fetch, credentials: session.credentials });
 	const visible = { hidden: () => false, watch: () => () => undefined };
 	const metrics = new LiveMetrics({
 		experimentId: EXPERIMENT,
-		buckets: 1000,
+		buckets,
 		read: api.metrics.read,
 		visibility: visible
 	});
 	return { metrics, requests: server.requests };
 }
 
+/** Asks for `names` as panels coming into view do, and lets the read finish. */
+async function requestNow(metrics: LiveMetrics, names: string[]) {
+	metrics.request(names);
+	await vi.advanceTimersByTimeAsync(0);
+}
+
 const stepsOf = (metrics: LiveMetrics) =>
 	Object.fromEntries(metrics.views.map((v) => [v.name, v.full.steps]));
+const namesOf = (requests: RecordedRequest[]) => requests.map((r) => r.url.searchParams.get('names'));
 const afterCursors = (requests: RecordedRequest[]) =>
 	requests.filter((r) => r.url.searchParams.has('after')).map((r) => r.url.searchParams.get('after'));
 
@@ -89,27 +99,110 @@ afterEach(() => {
 });
 
 describe('LiveMetrics', () => {
-	it('loads every page of series and remembers each page’s cursor', async () => {
-		const experiment = metricsServer(2);
+	it('reads only the series asked for; names asked for in the same task share one request', async () => {
+		const experiment = metricsServer();
 		experiment.log('acc', 1, 2);
 		experiment.log('loss', 1, 2, 3);
 		experiment.log('lr', 1);
+		experiment.log('unseen', 1);
 		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
 
-		await metrics.load();
-		expect(metrics.loaded).toBe(true);
-		expect(stepsOf(metrics)).toEqual({ acc: [1, 2], loss: [1, 2, 3], lr: [1] });
-		expect(requests.map((r) => r.url.searchParams.get('start_after'))).toEqual([null, 'loss']);
+		// Two panels coming into view together (one of them a panel of two metrics).
+		metrics.request(['acc', 'loss']);
+		metrics.request(['loss', 'lr', 'ghost']);
+		expect(requests).toHaveLength(0);
+		await vi.advanceTimersByTimeAsync(0);
+
+		expect(namesOf(requests)).toEqual(['acc,loss,lr,ghost']);
 		expect(requests.every((r) => r.url.pathname === METRICS_PATH)).toBe(true);
+		expect(stepsOf(metrics)).toEqual({ acc: [1, 2], loss: [1, 2, 3], lr: [1] });
+		// A name the run has no series for is answered, with nothing to draw.
+		expect([...metrics.answered].sort()).toEqual(['acc', 'ghost', 'loss', 'lr']);
+
+		// Already read: asking again reads nothing.
+		await requestNow(metrics, ['acc', 'lr']);
+		expect(requests).toHaveLength(1);
+		await requestNow(metrics, ['unseen']);
+		expect(namesOf(requests)).toEqual(['acc,loss,lr,ghost', 'unseen']);
 	});
 
-	it('polls each page from its cursor, appends the new points and advances the cursor', async () => {
-		const experiment = metricsServer(2);
+	it('sends the first screen’s read at once, with what was asked for before it', async () => {
+		const experiment = metricsServer();
+		experiment.log('acc', 1);
+		experiment.log('loss', 1);
+		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
+		metrics.request(['acc']);
+		expect(vi.getTimerCount()).toBe(1);
+		metrics.request(['loss'], { now: true });
+		// Sent, not waiting for a timer.
+		expect(vi.getTimerCount()).toBe(0);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(namesOf(requests)).toEqual(['acc,loss']);
+		expect(stepsOf(metrics)).toEqual({ acc: [1], loss: [1] });
+	});
+
+	it('reads more names than a request holds in several requests', async () => {
+		const experiment = metricsServer();
+		const names = Array.from({ length: 150 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+		for (const name of names) experiment.log(name, 1);
+		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
+		await requestNow(metrics, names);
+		expect(namesOf(requests).map((asked) => asked?.split(',').length)).toEqual([100, 50]);
+		expect(metrics.views).toHaveLength(150);
+	});
+
+	it('keeps each read’s URL short, however long the names', async () => {
+		const experiment = metricsServer();
+		// 100 characters each, slashes and all (each one %2F in a URL).
+		const names = Array.from({ length: 100 }, (_, i) =>
+			`a/b/c/d/e/f/g/h/i/${String(i).padStart(3, '0')}`.padEnd(100, '/x')
+		);
+		for (const name of names) experiment.log(name, 1);
+		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
+		await requestNow(metrics, names);
+		expect(requests.length).toBeGreaterThan(1);
+		expect(Math.max(...requests.map((r) => r.url.search.length))).toBeLessThan(6500);
+		expect(requests.flatMap((r) => r.url.searchParams.get('names')!.split(','))).toEqual(names);
+		expect(metrics.views).toHaveLength(100);
+
+		// Those reads are as few as they can be: polls go on from their cursors, without reading again.
+		const read = requests.length;
+		metrics.setLive(true);
+		await vi.advanceTimersByTimeAsync(2 * POLL_INTERVAL_MS);
+		expect(requests.slice(read).every((r) => r.url.searchParams.has('after'))).toBe(true);
+		// Three polls (at once, then every second), one request per group each.
+		expect(requests.length - read).toBe(3 * read);
+		metrics.stop();
+	});
+
+	it('keeps a failed read per name, and reads those names again on retry', async () => {
+		const experiment = metricsServer();
+		experiment.log('loss', 1, 2);
+		let down = true;
+		const { metrics, requests } = liveMetrics((request) =>
+			down
+				? errorResponse(503, 'UNAVAILABLE', 'The database is unavailable')
+				: dataResponse(experiment.read(request))
+		);
+		await requestNow(metrics, ['loss']);
+		expect(metrics.failed.get('loss')).toBe('The database is unavailable');
+		expect(metrics.answered.has('loss')).toBe(false);
+
+		down = false;
+		metrics.retry(['loss', 'acc']);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(namesOf(requests)).toEqual(['loss', 'loss']);
+		expect(metrics.failed.size).toBe(0);
+		expect(stepsOf(metrics)).toEqual({ loss: [1, 2] });
+	});
+
+	it('polls each group it read from its cursor, appends the new points and advances the cursor', async () => {
+		const experiment = metricsServer();
 		experiment.log('acc', 1);
 		experiment.log('loss', 1);
 		experiment.log('lr', 1);
 		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
-		await metrics.load();
+		await requestNow(metrics, ['acc', 'loss', 'lr']);
 		const untouched = metrics.views.find((view) => view.name === 'lr');
 
 		experiment.log('loss', 2, 3);
@@ -122,17 +215,68 @@ describe('LiveMetrics', () => {
 		experiment.log('acc', 2);
 		await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
 		expect(stepsOf(metrics)).toEqual({ acc: [1, 2], loss: [1, 2, 3], lr: [1] });
-		expect(afterCursors(requests)).toEqual([
-			'{"acc":1,"loss":1}',
-			'{"lr":1}',
-			'{"acc":1,"loss":3}',
-			'{"lr":1}'
-		]);
+		expect(afterCursors(requests)).toEqual(['{"acc":1,"loss":1,"lr":1}', '{"acc":1,"loss":3,"lr":1}']);
+		// Series the page never asked for are never polled.
+		expect(namesOf(requests.slice(1))).toEqual(['acc,loss,lr', 'acc,loss,lr']);
+		metrics.stop();
+	});
+
+	it('reads the groups that scrolling made again as one, then polls that one', async () => {
+		const experiment = metricsServer();
+		experiment.log('acc', 1);
+		experiment.log('loss', 1);
+		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
+		await requestNow(metrics, ['acc']);
+		await requestNow(metrics, ['loss']);
+		const acc = metrics.views.find((view) => view.name === 'acc')!;
+
+		experiment.log('acc', 2);
+		metrics.setLive(true);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(
+			requests.slice(2).map((r) => [r.url.searchParams.get('names'), r.url.searchParams.get('after')])
+		).toEqual([['acc,loss', null]]);
+		expect(stepsOf(metrics)).toEqual({ acc: [1, 2], loss: [1] });
+		expect(metrics.views.find((view) => view.name === 'acc')!.zoom).toBe(acc.zoom);
+
+		experiment.log('loss', 2);
+		await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
+		expect(afterCursors(requests)).toEqual(['{"acc":2,"loss":1}']);
+		expect(stepsOf(metrics)).toEqual({ acc: [1, 2], loss: [1, 2] });
+		metrics.stop();
+	});
+
+	it('reads a series again at chart resolution once polled points make it too long', async () => {
+		const experiment = metricsServer();
+		experiment.log('loss', 1);
+		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)), {
+			buckets: 2
+		});
+		await requestNow(metrics, ['loss']);
+		experiment.log('loss', 2, 3, 4, 5);
+		metrics.setLive(true);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(requests.map((r) => r.url.searchParams.has('after'))).toEqual([false, true, false]);
+		expect(stepsOf(metrics)).toEqual({ loss: [1, 2, 3, 4, 5] });
+		metrics.stop();
+	});
+
+	it('gives a series asked for before it had points a view once a poll brings them', async () => {
+		const experiment = metricsServer();
+		experiment.log('loss', 1);
+		const { metrics } = liveMetrics((request) => dataResponse(experiment.read(request)));
+		await requestNow(metrics, ['loss', 'acc']);
+		expect(stepsOf(metrics)).toEqual({ loss: [1] });
+
+		experiment.log('acc', 1, 2);
+		metrics.setLive(true);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(stepsOf(metrics)).toEqual({ acc: [1, 2], loss: [1] });
 		metrics.stop();
 	});
 
 	it('reports a failed poll, retries from the same cursor after a longer wait, then clears the report', async () => {
-		const experiment = metricsServer(10);
+		const experiment = metricsServer();
 		experiment.log('loss', 1);
 		let down = false;
 		const { metrics, requests } = liveMetrics((request) =>
@@ -140,7 +284,7 @@ describe('LiveMetrics', () => {
 				? errorResponse(503, 'UNAVAILABLE', 'The database is unavailable')
 				: dataResponse(experiment.read(request))
 		);
-		await metrics.load();
+		await requestNow(metrics, ['loss']);
 		metrics.setLive(true);
 		await vi.advanceTimersByTimeAsync(0);
 
@@ -173,7 +317,7 @@ describe('LiveMetrics', () => {
 		const { metrics, requests } = liveMetrics((request) =>
 			down ? Promise.reject(new TypeError('Failed to fetch')) : dataResponse(experiment.read(request))
 		);
-		await metrics.load();
+		await requestNow(metrics, ['loss']);
 		down = true;
 		metrics.setLive(true);
 		await vi.advanceTimersByTimeAsync(10 * MAX_POLL_INTERVAL_MS);
@@ -184,18 +328,32 @@ describe('LiveMetrics', () => {
 		metrics.stop();
 	});
 
-	it('stops on unmount: no more polls, and an answer still on its way is dropped', async () => {
+	it('does not poll before any series was read', async () => {
 		const experiment = metricsServer();
 		experiment.log('loss', 1);
+		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
+		metrics.setLive(true);
+		await vi.advanceTimersByTimeAsync(5 * POLL_INTERVAL_MS);
+		expect(requests).toHaveLength(0);
+		metrics.stop();
+	});
+
+	it('stops on unmount: no more polls or reads, and answers still on their way are dropped', async () => {
+		const experiment = metricsServer();
+		experiment.log('loss', 1);
+		experiment.log('acc', 1);
 		let release: (() => void) | undefined;
 		const { metrics, requests } = liveMetrics(async (request) => {
-			if (request.url.searchParams.has('after')) await new Promise<void>((resolve) => (release = resolve));
+			if (request.url.searchParams.has('after') || request.url.searchParams.get('names') === 'acc') {
+				await new Promise<void>((resolve) => (release = resolve));
+			}
 			return dataResponse(experiment.read(request));
 		});
-		await metrics.load();
+		await requestNow(metrics, ['loss']);
 		metrics.setLive(true);
 		await vi.advanceTimersByTimeAsync(0);
 		experiment.log('loss', 2);
+		metrics.request(['acc']);
 		metrics.stop();
 		release?.();
 		await vi.advanceTimersByTimeAsync(10 * POLL_INTERVAL_MS);
@@ -208,7 +366,7 @@ describe('LiveMetrics', () => {
 		const experiment = metricsServer();
 		experiment.log('loss', 1);
 		const { metrics, requests } = liveMetrics((request) => dataResponse(experiment.read(request)));
-		await metrics.load();
+		await requestNow(metrics, ['loss']);
 		metrics.setLive(true);
 		await vi.advanceTimersByTimeAsync(0);
 		experiment.log('loss', 2);
@@ -228,9 +386,9 @@ describe('LiveMetrics', () => {
 				expired && request.headers.authorization !== 'Bearer token-2'
 					? errorResponse(401, 'UNAUTHENTICATED', 'Token expired')
 					: dataResponse(experiment.read(request)),
-			session
+			{ session }
 		);
-		await metrics.load();
+		await requestNow(metrics, ['loss']);
 		expired = true;
 		experiment.log('loss', 2);
 		metrics.setLive(true);
@@ -243,20 +401,6 @@ describe('LiveMetrics', () => {
 			'Bearer token-1',
 			'Bearer token-2'
 		]);
-		metrics.stop();
-	});
-
-	it('reads everything again when a new series appears beyond the polled pages', async () => {
-		const experiment = metricsServer(1);
-		experiment.log('acc', 1);
-		const { metrics } = liveMetrics((request) => dataResponse(experiment.read(request)));
-		await metrics.load();
-		metrics.setLive(true);
-		await vi.advanceTimersByTimeAsync(0);
-
-		experiment.log('zeta', 1);
-		await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
-		expect(stepsOf(metrics)).toEqual({ acc: [1], zeta: [1] });
 		metrics.stop();
 	});
 });

@@ -4,8 +4,8 @@ import { LiveMetrics, type MetricsState, type MetricView } from './live-metrics'
 /** The metrics' state as Svelte state, so the panel and its charts follow every change. */
 class ReactiveMetricsState implements MetricsState {
 	views = $state.raw<MetricView[]>([]);
-	loaded = $state(false);
-	error = $state<string>();
+	answered = $state.raw<ReadonlySet<string>>(new Set());
+	failed = $state.raw<ReadonlyMap<string, string>>(new Map());
 	pollError = $state<string>();
 }
 
