@@ -25,6 +25,9 @@ const chromiumArgs = [
 
 export default defineConfig({
 	testDir: 'e2e',
+	// `netlify dev` with Vite compiling every page takes minutes on a busy machine: its own step
+	// (`npm run test:netlify-dev`, which .ci/run runs after `npm test`), not part of every e2e run.
+	testIgnore: process.env.TORA_E2E_NETLIFY_DEV ? [] : ['**/netlify-dev.spec.ts'],
 	outputDir: 'test-results',
 	fullyParallel: false,
 	workers: 1,

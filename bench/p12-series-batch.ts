@@ -9,6 +9,10 @@
  * send them to one host, timed from the first request to the last answer. Rounds alternate ours
  * and the baseline, so drift on a shared machine hits both alike.
  *
+ * CPU per request, same rounds: the server process's and, on PostgreSQL, the backends of the
+ * benchmark's database (from /proc: the server runs on this machine). Unlike times, CPU is not
+ * stretched by other work waiting for the cores, so it still compares runs on a busy machine.
+ *
  * Seeding: the runs are created through the API; their points are written set-wise in SQL, with
  * the rollups and summaries built by the same statement shape ingest uses (level 1 from the
  * points, levels 2–6 from level 1). Before any timing, one series is logged through the real
@@ -16,6 +20,7 @@
  * be equal, or the benchmark fails (it would be reading data ingest never makes).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type postgres from 'postgres';
 import { runIfMain } from './lib/main.ts';
 import type { BenchContext, BenchRow } from './lib/types.ts';
@@ -198,6 +203,64 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 	return [performance.now() - started, value];
 }
 
+/** utime + stime from /proc (clock ticks of 10 ms); 0 once the process is gone. */
+function processCpuMs(pid: number): number {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return (Number(fields[11]) + Number(fields[12])) * 10;
+	} catch {
+		return 0;
+	}
+}
+
+interface Cpu {
+	server: number;
+	database: number;
+}
+
+/** CPU so far of the server process and of each backend of the database (by pid). */
+interface CpuSnapshot {
+	server: number;
+	backends: Map<number, number>;
+}
+
+/**
+ * Client backends only (PostgreSQL on this machine): not autovacuum, busy after seeding 50
+ * million points. The benchmark's own connections are among them; their CPU barely moves while
+ * a request runs, and taking differences per backend keeps their seeding out.
+ */
+async function cpuNow(ctx: BenchContext): Promise<CpuSnapshot> {
+	const backends =
+		ctx.dbKind === 'postgres'
+			? await ctx.sql<{ pid: number }[]>`
+					select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'
+				`
+			: [];
+	return {
+		server: processCpuMs(ctx.serverPid),
+		backends: new Map(backends.map(({ pid }) => [pid, processCpuMs(pid)]))
+	};
+}
+
+/**
+ * `work`'s wall time, its value and the CPU the server and the database spent meanwhile. A
+ * backend opened meanwhile counts whole; one closed meanwhile is lost (the pools keep theirs).
+ */
+async function measured<T>(ctx: BenchContext, work: () => Promise<T>): Promise<[number, T, Cpu]> {
+	const before = await cpuNow(ctx);
+	const [ms, value] = await timed(work);
+	const after = await cpuNow(ctx);
+	let database = 0;
+	for (const [pid, cpu] of after.backends) database += cpu - (before.backends.get(pid) ?? 0);
+	return [ms, value, { server: after.server - before.server, database }];
+}
+
+const addCpu = (total: Cpu, more: Cpu) => {
+	total.server += more.server;
+	total.database += more.database;
+};
+
 /** The 500 single-series reads, `BROWSER_CONNECTIONS` in flight; their total bytes. */
 async function singleSeriesReads(ctx: BenchContext, { key, ids }: Seeded): Promise<number> {
 	const reads = ids.flatMap((id) => METRICS.map((metric) => ({ id, metric })));
@@ -261,6 +324,11 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 	const body = { experimentIds: seeded.ids, metrics: METRICS, buckets: BUCKETS };
 	const ours = { flat: [] as number[], grouped: [] as number[] };
 	const baseline: number[] = [];
+	const cpu = {
+		flat: { server: 0, database: 0 },
+		grouped: { server: 0, database: 0 },
+		baseline: { server: 0, database: 0 }
+	};
 	let flatBytes = 0;
 	let groupedBytes = 0;
 	let baselineBytes = 0;
@@ -268,16 +336,21 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 	await call(ctx, seeded.key, 'POST', '/api/series', body);
 	await singleSeriesReads(ctx, seeded);
 	for (let round = 0; round < SAMPLES; round++) {
-		const [flatMs, flat] = await timed(() => call(ctx, seeded.key, 'POST', '/api/series', body));
-		const [groupedMs, grouped] = await timed(() =>
+		const [flatMs, flat, flatCpu] = await measured(ctx, () =>
+			call(ctx, seeded.key, 'POST', '/api/series', body)
+		);
+		const [groupedMs, grouped, groupedCpu] = await measured(ctx, () =>
 			call(ctx, seeded.key, 'POST', '/api/series', { ...body, groupBy: 'hp.group' })
 		);
 		ours.flat.push(flatMs);
 		ours.grouped.push(groupedMs);
+		addCpu(cpu.flat, flatCpu);
+		addCpu(cpu.grouped, groupedCpu);
 		[flatBytes, groupedBytes] = [flat.bytes, grouped.bytes];
 		if (round < BASELINE_ROUNDS) {
-			const [baselineMs, bytes] = await timed(() => singleSeriesReads(ctx, seeded));
+			const [baselineMs, bytes, baselineCpu] = await measured(ctx, () => singleSeriesReads(ctx, seeded));
 			baseline.push(baselineMs);
+			addCpu(cpu.baseline, baselineCpu);
 			baselineBytes = bytes;
 		}
 	}
@@ -296,6 +369,24 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 			note
 		};
 	};
+	const perRequest = (total: Cpu, count: number) => ({
+		server: total.server / count,
+		database: total.database / count
+	});
+	const cpuRow = (metric: string, mine: Cpu): BenchRow => {
+		const theirs = perRequest(cpu.baseline, baseline.length);
+		const split = (c: Cpu) => `server ${c.server.toFixed(0)} + database ${c.database.toFixed(0)} ms`;
+		return {
+			benchmark: BENCHMARK,
+			metric,
+			ours: mine.server + mine.database,
+			baseline: theirs.server + theirs.database,
+			unit: 'ms',
+			note:
+				`ours ${split(mine)}; baseline (all 500 requests) ${split(theirs)}` +
+				(ctx.dbKind === 'postgres' ? '' : '; database not counted (embedded, its own process)')
+		};
+	};
 	const baselineNote = `${size}, ${BUCKETS} buckets; baseline: 500 single-series GETs, ${BROWSER_CONNECTIONS} in flight`;
 	const smaller = atGoalSize
 		? ''
@@ -305,6 +396,8 @@ export default async function run(ctx: BenchContext): Promise<BenchRow[]> {
 		row('POST /api/series, 500 series', ours.flat, 0.99, false, baselineNote),
 		row(`POST /api/series, ${GROUPS} groups`, ours.grouped, 0.5, true, baselineNote + smaller),
 		row(`POST /api/series, ${GROUPS} groups`, ours.grouped, 0.99, false, baselineNote),
+		cpuRow('CPU per request, 500 series', perRequest(cpu.flat, SAMPLES)),
+		cpuRow(`CPU per request, ${GROUPS} groups`, perRequest(cpu.grouped, SAMPLES)),
 		{
 			benchmark: BENCHMARK,
 			metric: 'response size, 500 series / 10 groups',

@@ -1,7 +1,7 @@
 /**
  * P6 chart render: an experiment with 10 metrics × 100,000 points, opened in Chromium; from the
  * start of the page's metrics request to the last of its 10 charts drawn (the `tora:chart-drawn`
- * marks MetricChart.svelte sets). Baseline: the same request made by plain `fetch` in a page of
+ * marks ChartPanel.svelte sets). Baseline: the same request made by plain `fetch` in a page of
  * the same origin, response parsed as JSON, nothing drawn. Median of the samples.
  */
 import { randomUUID } from 'node:crypto';

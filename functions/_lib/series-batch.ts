@@ -13,7 +13,6 @@
  */
 import {
 	MAX_SERIES_METRICS,
-	NO_GROUP,
 	SERIES_BUCKET_BUDGET,
 	type GroupColumns,
 	type GroupValue,
@@ -23,7 +22,8 @@ import {
 	type SeriesX
 } from './contracts/series.ts';
 import type { Experiment } from './contracts/experiments.ts';
-import type { Key } from './contracts/query/ast.ts';
+import { groupRuns } from './contracts/group-values.ts';
+import { isContextField, type ContextField, type Key } from './contracts/query/ast.ts';
 import type { Db } from './db.ts';
 import { findVisibleExperiments, type Viewer } from './repositories/experiment.repository.ts';
 import {
@@ -33,8 +33,8 @@ import {
 	matchMetricNames,
 	readBuckets,
 	resultValues,
+	type BucketColumns,
 	type BucketRead,
-	type BucketRow,
 	type SeriesRow
 } from './repositories/series-batch.repository.ts';
 
@@ -48,21 +48,34 @@ interface Planned {
 	read?: BucketRead;
 }
 
-/** One bucket of one series once its x is known. */
-interface Point {
-	bucket: number;
-	x: number;
-	y: number;
-	min: number;
-	max: number;
-	count: number;
-}
-
+/** The buckets of one series once their x is known, column-wise as the answer has them. */
 interface Aligned {
-	points: Point[];
+	bucket: number[];
+	x: number[];
+	y: number[];
+	min: number[];
+	max: number[];
+	count: number[];
 	/** Buckets left out because a value in them is NaN or infinite. */
 	nonfinite: number;
 }
+
+/**
+ * Room for `size` buckets. Sized up front, not grown by `push`: growing 600,000 numbers' worth
+ * of arrays per request (bench P12) allocated five times what they hold.
+ */
+const noBuckets = (size = 0): Aligned => {
+	const column = () => new Array<number>(size);
+	return {
+		bucket: column(),
+		x: column(),
+		y: column(),
+		min: column(),
+		max: column(),
+		count: column(),
+		nonfinite: 0
+	};
+};
 
 export async function readSeriesBatch(
 	db: Db,
@@ -72,13 +85,15 @@ export async function readSeriesBatch(
 ): Promise<SeriesBatchOutcome> {
 	const groupKey = body.groupBy;
 	const summaryNames = groupKey?.kind === 'metric' ? [groupKey.name] : [];
+	const contextFields: ContextField[] =
+		groupKey?.kind === 'field' && isContextField(groupKey.field) ? [groupKey.field] : [];
 	const xMetric = typeof body.x === 'object' ? body.x.metric : undefined;
 	const named =
 		body.metrics && (xMetric && !body.metrics.includes(xMetric) ? [...body.metrics, xMetric] : body.metrics);
 	// Named series are looked up alongside the visibility check, for every id asked for; the
 	// series of runs the caller may not see are dropped below, before anything reads them.
 	const [runs, namedRows] = await Promise.all([
-		findVisibleExperiments(db, viewer, body.experimentIds, summaryNames, origin),
+		findVisibleExperiments(db, viewer, body.experimentIds, summaryNames, origin, contextFields),
 		named ? findRunSeries(db, body.experimentIds, named) : undefined
 	]);
 	const runIds = runs.map((run) => run.id);
@@ -135,14 +150,13 @@ export async function readSeriesBatch(
 	});
 	const reads = [...planned.flatMap(({ read }) => read ?? []), ...xReads.flatMap((read) => read ?? [])];
 	const fetched = await readBuckets(db, reads, body.x === 'wall' || body.x === 'relative');
-	const bucketsOf = new Map<BucketRead, BucketRow[]>(reads.map((read, index) => [read, fetched[index]]));
+	const bucketsOf = new Map<BucketRead, BucketColumns>(reads.map((read, index) => [read, fetched[index]]));
 
 	const aligned = planned.map(({ row, read }, index): Aligned => {
-		if (!read) return { points: [], nonfinite: 0 };
+		if (!read) return noBuckets();
 		const xRead = xReads[index];
-		const xBuckets = xRead && new Map(bucketsOf.get(xRead)!.map((bucket) => [bucket.bucket, bucket.last]));
 		const firstTime = firstTimes?.get(row.experiment_id);
-		return align(bucketsOf.get(read)!, body.x, xBuckets, firstTime);
+		return align(bucketsOf.get(read)!, body.x, xRead && bucketsOf.get(xRead), firstTime);
 	});
 
 	if (!groupValues || body.members) {
@@ -283,47 +297,62 @@ function planAligned(
 
 /**
  * A series' buckets on the x-axis asked for. Buckets whose x-axis metric has no point are left
- * out; buckets holding a non-finite value are left out and counted.
+ * out; buckets holding a non-finite value are left out and counted. With a metric x-axis, `xs`
+ * is the same run's x series read at the same width: both are by bucket, so one pass pairs them.
  */
 function align(
-	rows: BucketRow[],
+	buckets: BucketColumns,
 	x: SeriesX,
-	xValues: Map<number, number> | undefined,
+	xs: BucketColumns | undefined,
 	firstTime: number | undefined
 ): Aligned {
-	const start = firstTime ?? rows[0]?.time ?? 0;
-	const points: Point[] = [];
-	let nonfinite = 0;
-	for (const row of rows) {
-		let xValue: number | undefined;
-		if (x === 'step') xValue = row.last_step;
-		else if (x === 'wall') xValue = row.time;
-		else if (x === 'relative') xValue = (row.time - start) / 1000;
-		else xValue = xValues?.get(row.bucket);
-		if (xValue === undefined) continue;
-		if (![xValue, row.last, row.min, row.max].every(Number.isFinite)) {
-			nonfinite++;
+	const time = buckets.time ?? [];
+	const start = firstTime ?? time[0] ?? 0;
+	const size = buckets.bucket.length;
+	const out = noBuckets(size);
+	let kept = 0;
+	let xIndex = 0;
+	for (let k = 0; k < size; k++) {
+		let xValue: number;
+		if (x === 'step') xValue = buckets.lastStep[k];
+		else if (x === 'wall') xValue = time[k];
+		else if (x === 'relative') xValue = (time[k] - start) / 1000;
+		else {
+			if (!xs) continue;
+			while (xIndex < xs.bucket.length && xs.bucket[xIndex] < buckets.bucket[k]) xIndex++;
+			if (xs.bucket[xIndex] !== buckets.bucket[k]) continue;
+			xValue = xs.last[xIndex];
+		}
+		const y = buckets.last[k];
+		const min = buckets.min[k];
+		const max = buckets.max[k];
+		if (!(Number.isFinite(xValue) && Number.isFinite(y) && Number.isFinite(min) && Number.isFinite(max))) {
+			out.nonfinite++;
 			continue;
 		}
-		points.push({ bucket: row.bucket, x: xValue, y: row.last, min: row.min, max: row.max, count: row.count });
+		out.bucket[kept] = buckets.bucket[k];
+		out.x[kept] = xValue;
+		out.y[kept] = y;
+		out.min[kept] = min;
+		out.max[kept] = max;
+		out.count[kept] = buckets.count[k];
+		kept++;
 	}
-	return { points, nonfinite };
+	for (const column of [out.bucket, out.x, out.y, out.min, out.max, out.count]) column.length = kept;
+	return out;
 }
 
-function toColumns(
-	row: SeriesRow,
-	read: BucketRead | undefined,
-	{ points, nonfinite }: Aligned
-): SeriesColumns {
+function toColumns(row: SeriesRow, read: BucketRead | undefined, aligned: Aligned): SeriesColumns {
+	const { x, y, min, max, count, nonfinite } = aligned;
 	return {
 		experiment_id: row.experiment_id,
 		metric: row.name,
 		bucket_width: read?.width ?? 1,
-		x: points.map((point) => point.x),
-		y: points.map((point) => point.y),
-		min: points.map((point) => point.min),
-		max: points.map((point) => point.max),
-		count: points.map((point) => point.count),
+		x,
+		y,
+		min,
+		max,
+		count,
 		nonfinite
 	};
 }
@@ -336,7 +365,10 @@ interface Group {
 	runIds: Set<string>;
 }
 
-/** The runs' groups under `key`, in a stable order: numbers, text, booleans, tag lists, then "(none)". */
+/**
+ * The runs' groups under `key` (contracts/group-values.ts: numbers, text, booleans, lists, then
+ * "(none)"), with what the runs' list shape lacks looked up: creators' emails, the result's value.
+ */
 async function groupValuesOf(db: Db, runs: Experiment[], key: Key): Promise<Group[]> {
 	const runIds = runs.map((run) => run.id);
 	const creators =
@@ -344,72 +376,11 @@ async function groupValuesOf(db: Db, runs: Experiment[], key: Key): Promise<Grou
 			? await creatorEmails(db, [...new Set(runs.flatMap((run) => run.created_by ?? []))])
 			: undefined;
 	const results = key.kind === 'result' ? await resultValues(db, runIds, key.name) : undefined;
-	const groups = new Map<string, Group>();
-	for (const run of runs) {
-		const value = valueOf(run, key, creators, results);
-		const id = JSON.stringify(value);
-		const group = groups.get(id);
-		if (group) group.runIds.add(run.id);
-		else groups.set(id, { label: labelOf(value), value, runIds: new Set([run.id]) });
-	}
-	return [...groups.values()].sort((a, b) => compareValues(a.value, b.value));
-}
-
-function valueOf(
-	run: Experiment,
-	key: Key,
-	creators: Map<string, string> | undefined,
-	results: Map<string, number> | undefined
-): GroupValue {
-	switch (key.kind) {
-		case 'hp':
-			return run.hyperparams.find((entry) => entry.key === key.name)?.value ?? null;
-		case 'result':
-			return results?.get(run.id) ?? null;
-		case 'metric': {
-			const summary = run.metrics.find((metric) => metric.name === key.name);
-			return summary?.[key.aggregate] ?? null;
-		}
-		case 'field':
-			switch (key.field) {
-				case 'tag':
-					return run.tags.length ? [...run.tags].sort() : null;
-				case 'creator':
-					return (run.created_by && creators?.get(run.created_by)) || null;
-				case 'created':
-					return run.created_at;
-				case 'updated':
-					return run.updated_at;
-				case 'duration':
-					return (Date.parse(run.last_seen_at) - Date.parse(run.created_at)) / 1000;
-				case 'description':
-					return run.description || null;
-				case 'name':
-				case 'status':
-					return run[key.field];
-				default:
-					// Notes and the captured context (git.commit, host, ...) are not read here yet:
-					// every run falls in the "(none)" group.
-					return null;
-			}
-	}
-}
-
-const labelOf = (value: GroupValue) =>
-	value === null ? NO_GROUP : Array.isArray(value) ? value.join(', ') : String(value);
-
-function rankOf(value: GroupValue): number {
-	if (value === null) return 4;
-	if (Array.isArray(value)) return 3;
-	return typeof value === 'number' ? 0 : typeof value === 'string' ? 1 : 2;
-}
-
-function compareValues(a: GroupValue, b: GroupValue): number {
-	const byRank = rankOf(a) - rankOf(b);
-	if (byRank !== 0 || a === null || b === null) return byRank;
-	if (typeof a === 'number' && typeof b === 'number') return a - b;
-	const [left, right] = [labelOf(a), labelOf(b)];
-	return left < right ? -1 : left > right ? 1 : 0;
+	return groupRuns(runs, key, { creators, results }).map((group) => ({
+		label: group.label,
+		value: group.value,
+		runIds: new Set(group.runIds)
+	}));
 }
 
 /** Every (group, metric) with members, groups in their order, metrics in the request's. */
@@ -466,12 +437,12 @@ type Statistics = Omit<GroupColumns, 'group' | 'value' | 'metric' | 'experiment_
 function bucketStatistics(members: Aligned[], width: number, body: SeriesBatchBody): Statistics {
 	const byBucket = new Map<number, { xs: number[]; ys: number[] }>();
 	for (const member of members) {
-		for (const point of member.points) {
-			const entry = byBucket.get(point.bucket) ?? { xs: [], ys: [] };
-			entry.xs.push(point.x);
-			entry.ys.push(point.y);
-			byBucket.set(point.bucket, entry);
-		}
+		member.bucket.forEach((bucket, k) => {
+			const entry = byBucket.get(bucket) ?? { xs: [], ys: [] };
+			entry.xs.push(member.x[k]);
+			entry.ys.push(member.y[k]);
+			byBucket.set(bucket, entry);
+		});
 	}
 	const stats: Statistics = {
 		x: [],

@@ -1,9 +1,9 @@
 /**
  * The statements behind `POST /api/series`: which series the runs have, and their buckets, read
  * set-wise. However many runs and metrics a request names, it costs a fixed number of statements:
- * one for the series (after one for the names a pattern matches), one for buckets merged from
- * rollups and one for buckets aggregated from points (the finest widths), each covering every
- * series read, plus at most one small lookup for the x-axis or the grouping key.
+ * one for the series (after one for the names a pattern matches), one for the buckets of every
+ * series read (from rollups, or from points at the finest widths), plus at most one small lookup
+ * for the x-axis or the grouping key.
  *
  * Buckets are aligned power-of-two step ranges, exactly as `metric-read.repository.ts` reads them
  * for one run: a width of 16^L·2^j is an exact union of level-L rollups, so a bucket equals a
@@ -11,6 +11,9 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db.ts';
+import { mergeRecords, splitReads, type BucketColumns } from './bucket-records.ts';
+
+export type { BucketColumns } from './bucket-records.ts';
 
 /** Rollup level L aggregates 16^L steps; levels 1..6 are maintained on ingest. */
 const LEVEL_BITS = 4;
@@ -31,19 +34,6 @@ export interface BucketRead {
 	start: number;
 	end: number;
 	width: number;
-}
-
-/** One bucket: `bucket` is its first step divided by the width. */
-export interface BucketRow {
-	bucket: number;
-	count: number;
-	min: number;
-	max: number;
-	/** The value at the bucket's highest step (among equal steps, the one ingested last). */
-	last: number;
-	last_step: number;
-	/** The bucket's last logging time, ms since the epoch. */
-	time: number;
 }
 
 /**
@@ -129,38 +119,48 @@ export async function resultValues(db: Db, runIds: string[], name: string): Prom
 	return new Map(rows.map((row) => [row.experiment_id, row.value]));
 }
 
+/** How many rollup rows one bucket may span for them to be sent as stored (see bucket-records.ts). */
+const MAX_ROWS_SENT_PER_BUCKET = 2;
+
+/** Where a read's records come from, as the statement's branches number them. */
+const FROM_POINTS = 0;
+const ROLLUP_ROWS = 1;
+const MERGED_ROLLUPS = 2;
+
 /**
  * The buckets of every read, in the order of `reads` (each read's buckets by step). Widths below
- * the finest rollup (16) are aggregated from the points (at most 8 per bucket); wider ones are
- * merged from the coarsest rollup level whose width divides them (at most 16 rows per bucket).
- * `time` (the last logging time) is read only when `withTime`; otherwise it is 0.
+ * the finest rollup (16) are aggregated from the points (at most 8 per bucket); wider ones come
+ * from the coarsest rollup level whose width divides them: its rows as stored when a bucket spans
+ * at most two of them (merged in `mergeRecords`), else merged in the database (up to 8 rows per
+ * bucket, which would multiply what is sent). `time` is read only when `withTime`.
  *
- * Each series is grouped on its own inside the lateral join, so the aggregation stays a small
- * in-memory hash per series however many series a request reads. Each series' buckets come back
- * as one JSON text: 500 series of 200 buckets as 100,000 rows cost more to receive and decode
- * in the driver (a row object and a text parse per value) than the database spends reading them
- * (bench P12); one `JSON.parse` per series does it natively.
+ * One statement whatever the reads: each read takes one branch of a `union all` (the others are
+ * cut by a one-time filter on its kind), inside a lateral join, so any grouping stays a small
+ * in-memory aggregate per series. Every read's rows come back packed in one `bytea`
+ * (bucket-records.ts), sent as one base64 text: a third longer than the bytes, where the driver's
+ * hex for `bytea` is twice as long; and one value, where a value per read (500 of 20 KB) was
+ * copied again and again by the garbage collector while the request held them.
  */
-export async function readBuckets(db: Db, reads: BucketRead[], withTime: boolean): Promise<BucketRow[][]> {
-	const fine: PositionedRead[] = [];
-	const coarse: PositionedRead[] = [];
-	reads.forEach((read, index) => {
+export async function readBuckets(db: Db, reads: BucketRead[], withTime: boolean): Promise<BucketColumns[]> {
+	const positioned = reads.map((read, index): PositionedRead => {
 		const bits = Math.log2(read.width);
 		const level = Math.min(MAX_LEVEL, Math.floor(bits / LEVEL_BITS));
+		const shift = LEVEL_BITS * level;
+		const kind =
+			level === 0
+				? FROM_POINTS
+				: 2 ** (bits - shift) <= MAX_ROWS_SENT_PER_BUCKET
+					? ROLLUP_ROWS
+					: MERGED_ROLLUPS;
 		// Positions are 1-based, as SQL's are.
-		const positioned = { ...read, i: index + 1, bits, level, shift: LEVEL_BITS * level };
-		(level === 0 ? fine : coarse).push(positioned);
+		return { ...read, i: index + 1, bits, level, shift, kind };
 	});
-	const time = withTime ? sql`(extract(epoch from max(logged_at)) * 1000)::float8` : sql`0::float8`;
-	const rollupTime = withTime
-		? sql`(extract(epoch from max(last_logged_at)) * 1000)::float8`
-		: sql`0::float8`;
-	const [fromPoints, fromRollups] = await Promise.all([
-		fine.length ? bucketsFromPoints(db, fine, time) : [],
-		coarse.length ? bucketsFromRollups(db, coarse, rollupTime) : []
-	]);
-	const buckets: BucketRow[][] = reads.map(() => []);
-	for (const { i, rows } of [...fromPoints, ...fromRollups]) buckets[i - 1] = decodeBuckets(rows);
+	const empty = (): BucketColumns => mergeRecords(new Uint8Array(0), 1, withTime);
+	const buckets = reads.map(empty);
+	if (reads.length === 0) return buckets;
+	for (const { i, records } of await readRecords(db, positioned, withTime)) {
+		buckets[i - 1] = mergeRecords(records, reads[i - 1].width, withTime);
+	}
 	return buckets;
 }
 
@@ -171,92 +171,76 @@ interface PositionedRead extends BucketRead {
 	level: number;
 	/** The steps one row of that level spans, as bits: 4 × level. */
 	shift: number;
-}
-
-/** One read's buckets: a JSON array of [bucket, count, min, max, last, last_step, time], by bucket. */
-type PositionedRows = { i: number; rows: string };
-type Fragment = RawBuilder<unknown>;
-
-/**
- * JSON has no NaN or infinities: Postgres writes those float8 values as the strings "NaN",
- * "Infinity" and "-Infinity", which `Number()` reads back.
- */
-function decodeBuckets(text: string): BucketRow[] {
-	const rows = JSON.parse(text) as Array<
-		[number, number, number | string, number | string, number | string, number, number]
-	>;
-	return rows.map(([bucket, count, min, max, last, last_step, time]) => ({
-		bucket,
-		count,
-		min: Number(min),
-		max: Number(max),
-		last: Number(last),
-		last_step,
-		time
-	}));
+	kind: typeof FROM_POINTS | typeof ROLLUP_ROWS | typeof MERGED_ROLLUPS;
 }
 
 /** The columns every read passes to its lateral join, one array literal each. */
 function readColumns(reads: PositionedRead[]) {
+	const column = (pick: (read: PositionedRead) => number) => intArray(reads.map(pick));
 	return sql`
-		${intArray(reads.map((read) => read.i))}::text::int[],
-		${intArray(reads.map((read) => read.seriesId))}::text::bigint[],
-		${intArray(reads.map((read) => read.start))}::text::bigint[],
-		${intArray(reads.map((read) => read.end))}::text::bigint[],
-		${intArray(reads.map((read) => read.bits))}::text::int[],
-		${intArray(reads.map((read) => read.level))}::text::int[],
-		${intArray(reads.map((read) => read.shift))}::text::int[]
+		${column((read) => read.i)}::text::int[],
+		${column((read) => read.seriesId)}::text::bigint[],
+		${column((read) => read.start)}::text::bigint[],
+		${column((read) => read.end)}::text::bigint[],
+		${column((read) => read.bits)}::text::int[],
+		${column((read) => read.level)}::text::int[],
+		${column((read) => read.shift)}::text::int[],
+		${column((read) => read.kind)}::text::int[]
 	`;
 }
 
-/** A series' buckets (`b`) as one JSON text, ordered by bucket. */
-const asJson = sql`json_agg(json_build_array(b.bucket, b.count, b.min, b.max, b.last, b.last_step, b.time) order by b.bucket)::text`;
-
-async function bucketsFromPoints(db: Db, reads: PositionedRead[], time: Fragment): Promise<PositionedRows[]> {
-	const result = await sql<PositionedRows>`
-		select t.i::int as i, g.rows
-		from unnest(${readColumns(reads)}) as t(i, id, start_step, end_step, bits, level, shift)
-		cross join lateral (
-			select ${asJson} as rows
-			from (
-				select step >> t.bits as bucket, count(*)::int as count, min(value) as min, max(value) as max,
-					(array_agg(value order by step desc, logged_at desc, msg_id desc))[1] as last,
-					max(step) as last_step, ${time} as time
-				from metric_points
-				where series_id = t.id and step between t.start_step and t.end_step
-				group by 1
-			) b
-		) g
-		where g.rows is not null
-	`.execute(db);
-	return result.rows;
-}
+/** ms since the epoch, as the numeric `extract` gives it (float8 arithmetic could differ in the last bit). */
+const epochMs = (time: RawBuilder<unknown>) => sql`(extract(epoch from ${time}) * 1000)::float8`;
 
 /**
- * Rollup rows of one level cover disjoint step ranges, so their last steps differ: a bucket's last
+ * Each read's records (bucket-records.ts: last step, count, min, max, last value[, time]). Rollup
+ * rows of one level cover disjoint step ranges, so their last steps differ: a merged bucket's last
  * value is the one paired with its greatest last step, a plain max over [last_step, last_value].
+ * Counts are summed as float8 (exact below 2^53): a bigint sum is a numeric one, several times
+ * slower.
  */
-async function bucketsFromRollups(
+async function readRecords(
 	db: Db,
 	reads: PositionedRead[],
-	time: Fragment
-): Promise<PositionedRows[]> {
-	const result = await sql<PositionedRows>`
-		select t.i::int as i, g.rows
-		from unnest(${readColumns(reads)}) as t(i, id, start_step, end_step, bits, level, shift)
+	withTime: boolean
+): Promise<Array<{ i: number; records: Uint8Array }>> {
+	const time = withTime ? sql` || float8send(r.time)` : sql``;
+	const pointsTime = withTime ? sql`, ${epochMs(sql`max(logged_at)`)} as time` : sql``;
+	const rowTime = withTime ? sql`, ${epochMs(sql`last_logged_at`)}` : sql``;
+	const mergedTime = withTime ? sql`, ${epochMs(sql`max(last_logged_at)`)}` : sql``;
+	const result = await sql<{ packed: string | null }>`
+		select encode(string_agg(float8send(t.i) || float8send(length(g.records)) || g.records, ''::bytea), 'base64')
+			as packed
+		from unnest(${readColumns(reads)}) as t(i, id, start_step, end_step, bits, level, shift, kind)
 		cross join lateral (
-			select ${asJson} as rows
+			select string_agg(
+				float8send(r.last_step) || float8send(r.count) || float8send(r.min) || float8send(r.max)
+					|| float8send(r.last)${time},
+				''::bytea
+			) as records
 			from (
-				select bucket >> (t.bits - t.shift) as bucket, sum(point_count)::bigint as count,
-					min(min_value) as min, max(max_value) as max,
-					(max(array[last_step::float8, last_value]))[2] as last, max(last_step) as last_step, ${time} as time
+				select max(step)::float8 as last_step, count(*)::float8 as count, min(value) as min,
+					max(value) as max, (array_agg(value order by step desc, logged_at desc, msg_id desc))[1] as last
+					${pointsTime}
+				from metric_points
+				where t.kind = ${sql.lit(FROM_POINTS)} and series_id = t.id and step between t.start_step and t.end_step
+				group by step >> t.bits
+				union all
+				select last_step::float8, point_count::float8, min_value, max_value, last_value${rowTime}
 				from metric_rollups
-				where series_id = t.id and level = t.level
+				where t.kind = ${sql.lit(ROLLUP_ROWS)} and series_id = t.id and level = t.level
 					and bucket between t.start_step >> t.shift and t.end_step >> t.shift
-				group by 1
-			) b
+				union all
+				select max(last_step)::float8, sum(point_count::float8), min(min_value), max(max_value),
+					(max(array[last_step::float8, last_value]))[2]${mergedTime}
+				from metric_rollups
+				where t.kind = ${sql.lit(MERGED_ROLLUPS)} and series_id = t.id and level = t.level
+					and bucket between t.start_step >> t.shift and t.end_step >> t.shift
+				group by bucket >> (t.bits - t.shift)
+			) r
 		) g
-		where g.rows is not null
+		where g.records is not null
 	`.execute(db);
-	return result.rows;
+	const packed = result.rows[0]?.packed;
+	return packed ? splitReads(Buffer.from(packed, 'base64')) : [];
 }
