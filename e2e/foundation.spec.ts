@@ -42,8 +42,9 @@ test.describe('local sign-in', () => {
 		await page.getByLabel('Email').fill(address);
 		await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
-		await expect(page).toHaveURL(/\/dashboard$/);
-		// The dashboard opens on the new user's personal workspace.
+		// The dashboard opens on the new user's personal workspace (and soon writes it, and the
+		// columns shown, into its address).
+		await expect(page).toHaveURL(/\/dashboard(\?|$)/);
 		await expect(page.getByRole('heading', { level: 1 })).toContainText('Personal');
 		const header = page.getByRole('banner');
 		await expect(header.getByText(address)).toBeVisible();
@@ -63,7 +64,8 @@ test.describe('local sign-in', () => {
 		await expect(page).toHaveURL(/\/signin\?next=%2Fdashboard$/);
 		await page.getByLabel('Email').fill(email());
 		await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-		await expect(page).toHaveURL(/\/dashboard$/);
+		await expect(page).toHaveURL(/\/dashboard(\?|$)/);
+		await expect(page.getByRole('heading', { level: 1 })).toContainText('Personal');
 	});
 
 	test('shows the API’s validation message for a bad email', async ({ page }) => {

@@ -366,7 +366,8 @@ describe('console', () => {
 			['limit=5001', 'limit'],
 			['stream=both', 'stream'],
 			['from=noon', 'from'],
-			[`q=${'q'.repeat(201)}`, 'q']
+			[`q=${'q'.repeat(201)}`, 'q'],
+			['q=%00', 'q']
 		]) {
 			const result = await api('GET', `/api/experiments/${run.id}/console?${query}`, { token: owner.token });
 			expectEnvelope(result, 400, 'VALIDATION_ERROR');

@@ -9,7 +9,8 @@ import {
 	isOneLineText,
 	isStorableText,
 	multiLineTextError,
-	oneLineTextError
+	oneLineTextError,
+	STORABLE_TEXT_ERROR
 } from './common.ts';
 
 const codePoints = (value: string) => [...value].length;
@@ -230,6 +231,8 @@ export const ConsoleQuery = z.strictObject({
 	q: z
 		.string()
 		.max(MAX_CONSOLE_SEARCH_LENGTH, { error: `must be at most ${MAX_CONSOLE_SEARCH_LENGTH} characters` })
+		// Postgres text cannot hold NUL (or a lone surrogate): a 400, never a failed statement.
+		.refine(isStorableText, { error: STORABLE_TEXT_ERROR })
 		.optional(),
 	stream: ConsoleStream.optional(),
 	/** Start at the first line printed at or after this time (jump to a time). */
