@@ -11,7 +11,9 @@
  * First rows: from navigation start to the frame that drew the first data row, measured in the
  * page (bench/lib/table-timing.ts: a MutationObserver, then a task queued from that frame's
  * requestAnimationFrame); every navigation in a fresh context (empty HTTP cache), as P5 does;
- * the first row drawn must be the first run of the API's answer for that view.
+ * the first row drawn must be the first run of the API's answer for that view. The note gives
+ * when the list request left (the page's inline script sends it while the HTML is parsed) and
+ * when it was answered: the rest is the page's code arriving, hydrating and drawing.
  *
  * Scroll: P8's method: the table's scroll container scrolled by 200 px per animation frame for
  * `BENCH_P13_SECONDS` (4 s), keyset pages loading as it nears the end; every frame interval is
@@ -63,7 +65,7 @@ const SAMPLES = Number(process.env.BENCH_P13_SAMPLES ?? 20);
 const SCROLL_SECONDS = Number(process.env.BENCH_P13_SECONDS ?? 4);
 const STEP_PX = 200;
 const VIEWPORT = { width: 1280, height: 900 };
-/** What the dashboard asks for per list request (PAGE_SIZE in its +page.svelte). */
+/** What the dashboard asks for per list request (PAGE_SIZE in its first-page.ts). */
 const DASHBOARD_PAGE = 100;
 /** The dashboard's fixed row height (ROW in ExperimentTable.svelte): the baseline's rows match it. */
 const ROW_PX = 44;
