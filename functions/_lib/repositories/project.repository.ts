@@ -6,16 +6,13 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { MAX_PROJECTS_PER_WORKSPACE, type Project } from '../contracts/projects.ts';
 import type { Db } from '../db.ts';
+import { lockWorkspace, violatesUnique } from './workspace-lock.ts';
 import type { Database, ProjectsTable } from '../db-types.ts';
 
 type Tx = Transaction<Database>;
 type ProjectRow = Selectable<ProjectsTable>;
 
-const UNIQUE_VIOLATION = '23505';
-const isDuplicateName = (error: unknown) => {
-	const e = error as { code?: unknown; constraint_name?: unknown } | null;
-	return e?.code === UNIQUE_VIOLATION && e.constraint_name === 'projects_workspace_name_key';
-};
+const isDuplicateName = (error: unknown) => violatesUnique(error, 'projects_workspace_name_key');
 
 function toProject(row: ProjectRow, runCount: number): Project {
 	return {
@@ -80,17 +77,6 @@ export async function findProjectByName(
 		.where('name', '=', name)
 		.executeTakeFirst();
 	return row && toProject(row, await runCount(db, row.id));
-}
-
-/** Locks the workspace against other project creations; false when the workspace is gone. */
-async function lockWorkspace(tx: Tx, workspaceId: string): Promise<boolean> {
-	const row = await tx
-		.selectFrom('workspaces')
-		.select('id')
-		.where('id', '=', workspaceId)
-		.forNoKeyUpdate()
-		.executeTakeFirst();
-	return row !== undefined;
 }
 
 export type CreateProjectOutcome =

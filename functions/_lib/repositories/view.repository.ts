@@ -6,16 +6,13 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { MAX_VIEWS_PER_WORKSPACE, type SavedView, type ViewState } from '../contracts/views.ts';
 import type { Db } from '../db.ts';
+import { lockWorkspace, violatesUnique } from './workspace-lock.ts';
 import type { Database, SavedViewsTable } from '../db-types.ts';
 
 type Tx = Transaction<Database>;
 type ViewRow = Selectable<SavedViewsTable>;
 
-const UNIQUE_VIOLATION = '23505';
-const isDuplicateName = (error: unknown) => {
-	const e = error as { code?: unknown; constraint_name?: unknown } | null;
-	return e?.code === UNIQUE_VIOLATION && e.constraint_name === 'saved_views_workspace_name_key';
-};
+const isDuplicateName = (error: unknown) => violatesUnique(error, 'saved_views_workspace_name_key');
 
 function toView(row: ViewRow): SavedView {
 	return {
@@ -41,20 +38,6 @@ export async function listViews(db: Db, workspaceId: string): Promise<SavedView[
 		.orderBy('id')
 		.execute();
 	return rows.map(toView);
-}
-
-/**
- * Locks the workspace against other view writes until the transaction ends; false when the
- * workspace is gone. `for no key update` does not block inserts that reference the workspace.
- */
-async function lockWorkspace(tx: Tx, workspaceId: string): Promise<boolean> {
-	const row = await tx
-		.selectFrom('workspaces')
-		.select('id')
-		.where('id', '=', workspaceId)
-		.forNoKeyUpdate()
-		.executeTakeFirst();
-	return row !== undefined;
 }
 
 async function clearDefault(tx: Tx, workspaceId: string): Promise<void> {
