@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { connect } from '../tests/support/databases.ts';
-
-const email = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-
-async function signInUi(page: Page, address: string) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(address);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-	await expect(page).toHaveURL(/\/dashboard/);
-}
+import { email, signInUi } from './support/accounts.ts';
 
 /** A local calendar date `days` from today, as a date input takes it. */
 function localDateIn(days: number): string {

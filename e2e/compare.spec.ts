@@ -1,34 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { runColor } from '../site/src/lib/charts/run-colors';
-
-const email = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-
-async function signInUi(page: Page, address: string) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(address);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-	await expect(page).toHaveURL(/\/dashboard/);
-}
-
-async function tokenFor(request: APIRequestContext, address: string): Promise<string> {
-	const response = await request.post('/api/auth/local', { data: { email: address } });
-	expect(response.status()).toBe(200);
-	return (await response.json()).data.access_token;
-}
-
-/** Calls the API as `token`, failing the test on an error status; answers the envelope's data. */
-function apiAs(request: APIRequestContext, token: string) {
-	return async (method: string, path: string, data?: unknown) => {
-		const response = await request.fetch(path, {
-			method,
-			headers: { authorization: `Bearer ${token}` },
-			data
-		});
-		expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBe(true);
-		return (await response.json()).data;
-	};
-}
+import { email, signInUi, tokenFor, apiAs } from './support/accounts.ts';
 
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'];
 const RATES = [0.0001, 0.001, 0.01, 0.1];

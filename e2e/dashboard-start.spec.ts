@@ -3,34 +3,8 @@
  * the site's code has arrived and is not sent twice, and a bare /dashboard lists the workspace
  * shown last without waiting for the list of workspaces.
  */
-import { expect, test, type APIRequestContext, type Page, type Request, type Route } from '@playwright/test';
-
-const email = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-
-async function signInUi(page: Page, address: string) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(address);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-	await expect(page).toHaveURL(/\/dashboard/);
-}
-
-async function tokenFor(request: APIRequestContext, address: string): Promise<string> {
-	const response = await request.post('/api/auth/local', { data: { email: address } });
-	expect(response.status()).toBe(200);
-	return (await response.json()).data.access_token;
-}
-
-function apiAs(request: APIRequestContext, token: string) {
-	return async (method: string, path: string, data?: unknown) => {
-		const response = await request.fetch(path, {
-			method,
-			headers: { authorization: `Bearer ${token}` },
-			data
-		});
-		expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBe(true);
-		return (await response.json()).data;
-	};
-}
+import { expect, test, type Request, type Route } from '@playwright/test';
+import { email, signInUi, tokenFor, apiAs } from './support/accounts.ts';
 
 /** First-page list requests of a workspace (the ones loaded by scrolling carry a cursor). */
 const firstPageOf = (workspaceId: string) => (request: Request) => {

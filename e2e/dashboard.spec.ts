@@ -1,20 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-
-const email = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-
-async function signInUi(page: Page, address: string) {
-	await page.goto('/signin');
-	await page.getByLabel('Email').fill(address);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-	await expect(page).toHaveURL(/\/dashboard/);
-}
-
-async function tokenFor(request: APIRequestContext, address: string): Promise<string> {
-	const response = await request.post('/api/auth/local', { data: { email: address } });
-	expect(response.status()).toBe(200);
-	return (await response.json()).data.access_token;
-}
+import { expect, test } from '@playwright/test';
+import { email, signInUi, tokenFor } from './support/accounts.ts';
 
 function points(name: string, from: number, count: number, value = (step: number) => 1 / (step + 1)) {
 	return Array.from({ length: count }, (_, i) => ({

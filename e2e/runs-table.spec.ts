@@ -3,35 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-
-const email = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
-
-async function signInUi(page: Page, address: string, origin = '') {
-	await page.goto(`${origin}/signin`);
-	await page.getByLabel('Email').fill(address);
-	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-	await expect(page).toHaveURL(/\/dashboard/);
-}
-
-async function tokenFor(request: APIRequestContext, address: string, origin = ''): Promise<string> {
-	const response = await request.post(`${origin}/api/auth/local`, { data: { email: address } });
-	expect(response.status()).toBe(200);
-	return (await response.json()).data.access_token;
-}
-
-/** Calls the API as `token`, failing the test on an error status; answers the envelope's data. */
-function apiAs(request: APIRequestContext, token: string, origin = '') {
-	return async (method: string, path: string, data?: unknown) => {
-		const response = await request.fetch(`${origin}${path}`, {
-			method,
-			headers: { authorization: `Bearer ${token}` },
-			data
-		});
-		expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBe(true);
-		return (await response.json()).data;
-	};
-}
+import { expect, test } from '@playwright/test';
+import { email, signInUi, tokenFor, apiAs } from './support/accounts.ts';
 
 test('query with autocomplete, sort by a metric, save a view a viewer opens from its link, bulk-tag', async ({
 	browser,
