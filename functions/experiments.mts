@@ -41,7 +41,8 @@ export default endpoint(config, 'Experiments', {
 					tags: body.tags ?? [],
 					hyperparams: body.hyperparams ?? [],
 					project: body.project,
-					importKey: body.importKey
+					importKey: body.importKey,
+					startedAt: body.startedAt
 				},
 				publicOrigin(req)
 			);

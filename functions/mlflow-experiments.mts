@@ -21,7 +21,11 @@ import {
 } from './_lib/mlflow/experiments.ts';
 import { searchExperiments } from './_lib/mlflow/search.ts';
 
-export const config: Config = { path: '/api/2.0/mlflow/experiments/:action', method: ['GET', 'POST'] };
+// MLflow's web UI calls the same API under /ajax-api; its clients under /api.
+export const config: Config = {
+	path: ['/api/2.0/mlflow/experiments/:action', '/ajax-api/2.0/mlflow/experiments/:action'],
+	method: ['GET', 'POST']
+};
 
 /** MLflow experiments, which are Tora projects (functions/_lib/mlflow/experiments.ts). */
 export default mlflowEndpoint(

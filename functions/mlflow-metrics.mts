@@ -4,7 +4,11 @@ import { GetHistoryBulkIntervalRequest, GetMetricHistoryRequest } from './_lib/m
 import { action, mlflowEndpoint } from './_lib/mlflow/endpoint.ts';
 import { historyBulkInterval, metricHistory } from './_lib/mlflow/history.ts';
 
-export const config: Config = { path: '/api/2.0/mlflow/metrics/:action', method: ['GET', 'POST'] };
+// MLflow's web UI calls the same API under /ajax-api; its clients under /api.
+export const config: Config = {
+	path: ['/api/2.0/mlflow/metrics/:action', '/ajax-api/2.0/mlflow/metrics/:action'],
+	method: ['GET', 'POST']
+};
 
 /** A metric's points as MLflow reads them (functions/_lib/mlflow/history.ts). */
 export default mlflowEndpoint(

@@ -24,7 +24,11 @@ import {
 } from './_lib/mlflow/runs.ts';
 import { searchRuns } from './_lib/mlflow/search.ts';
 
-export const config: Config = { path: '/api/2.0/mlflow/runs/:action', method: ['GET', 'POST'] };
+// MLflow's web UI calls the same API under /ajax-api; its clients under /api.
+export const config: Config = {
+	path: ['/api/2.0/mlflow/runs/:action', '/ajax-api/2.0/mlflow/runs/:action'],
+	method: ['GET', 'POST']
+};
 
 const none = { metrics: [], params: [], tags: [] };
 

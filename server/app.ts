@@ -1,7 +1,8 @@
 /**
  * The single server: Node's http server in front of the same function modules Netlify runs.
- * `/api/*` goes to the function whose own config matches (404 / 405 envelopes otherwise);
- * everything else is the site, from site/build or from Vite's dev middleware. Every response
+ * `/api/*` goes to the function whose own config matches (404 / 405 envelopes otherwise), as
+ * does a path outside `/api` that a function claims (MLflow's `/ajax-api/...`); everything else is
+ * the site, from site/build or from Vite's dev middleware. Every response
  * carries the security headers; `OPTIONS` on an API path is a CORS preflight (closed unless
  * `TORA_CORS_ORIGINS` allows the origin); repeated failed authentication is rate limited.
  */
@@ -20,7 +21,7 @@ import {
 	type AuthRateLimitOptions
 } from './auth-rate-limit.ts';
 import { refuseForeignHost } from './host-allowlist.ts';
-import { matchRoute, type Route } from './routes.ts';
+import { isFunctionPath, matchRoute, type Route } from './routes.ts';
 
 export type SiteHandler = (
 	req: IncomingMessage,
@@ -66,7 +67,7 @@ export function createApp({ routes, site, authRateLimit }: AppOptions): Server {
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = requestUrl(req);
 		if (refuseForeignHost(req, res, url.pathname)) return;
-		if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+		if (isFunctionPath(routes, url.pathname)) {
 			const method = (req.method ?? 'GET').toUpperCase();
 			const request = toWebRequest(req, url, method);
 			// A preflight decides its own CORS headers (and may withhold them all).

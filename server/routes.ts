@@ -30,6 +30,11 @@ export interface Route {
 	paramNames: string[];
 	/** Static segments outrank parameters when two patterns could match one URL. */
 	specificity: number;
+	/**
+	 * The function's further paths (`config.path` as a list: MLflow's `/ajax-api/2.0/mlflow/...`
+	 * beside `/api/2.0/mlflow/...`), routed to it like `path`; listed, documented and tested as `path`.
+	 */
+	aliases: Array<{ path: string; regex: RegExp; paramNames: string[] }>;
 }
 
 export type RouteMatch =
@@ -72,16 +77,16 @@ export async function loadRoutes(functionsDir: string): Promise<Route[]> {
 			);
 		}
 		const methods = [mod.config.method ?? []].flat().map((m) => m.toUpperCase());
-		for (const path of [mod.config.path].flat()) {
-			routes.push({
-				file,
-				path,
-				methods,
-				handler,
-				declaration: handler.declaration,
-				...compilePattern(path)
-			});
-		}
+		const [path, ...others] = [mod.config.path].flat();
+		routes.push({
+			file,
+			path,
+			methods,
+			handler,
+			declaration: handler.declaration,
+			...compilePattern(path),
+			aliases: others.map((alias) => ({ path: alias, ...compilePattern(alias) }))
+		});
 	}
 	routes.sort((a, b) => b.specificity - a.specificity);
 	assertNoOverlap(routes);
@@ -92,12 +97,14 @@ export async function loadRoutes(functionsDir: string): Promise<Route[]> {
 function assertNoOverlap(routes: Route[]): void {
 	const seen = new Map<string, string>();
 	for (const route of routes) {
-		const shape = route.path.replace(/:[^/]+/g, ':');
-		for (const method of route.methods) {
-			const key = `${method} ${shape}`;
-			const other = seen.get(key);
-			if (other) throw new Error(`functions/${route.file} and functions/${other} both handle ${key}`);
-			seen.set(key, route.file);
+		for (const path of [route.path, ...route.aliases.map((alias) => alias.path)]) {
+			const shape = path.replace(/:[^/]+/g, ':');
+			for (const method of route.methods) {
+				const key = `${method} ${shape}`;
+				const other = seen.get(key);
+				if (other) throw new Error(`functions/${route.file} and functions/${other} both handle ${key}`);
+				seen.set(key, route.file);
+			}
 		}
 	}
 }
@@ -105,16 +112,34 @@ function assertNoOverlap(routes: Route[]): void {
 export function matchRoute(routes: Route[], method: string, pathname: string): RouteMatch {
 	const allowed = new Set<string>();
 	for (const route of routes) {
-		const match = route.regex.exec(pathname);
-		if (!match) continue;
+		const found = matchPath(route, pathname);
+		if (!found) continue;
 		if (route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))) {
 			const params: FunctionContext['params'] = {};
-			route.paramNames.forEach((name, i) => (params[name] = safeDecode(match[i + 1])));
+			found.paramNames.forEach((name, i) => (params[name] = safeDecode(found.match[i + 1])));
 			return { kind: 'found', route, params };
 		}
 		route.methods.forEach((m) => allowed.add(m));
 	}
 	return allowed.size ? { kind: 'wrong-method', allowed: [...allowed] } : { kind: 'none' };
+}
+
+function matchPath(route: Route, pathname: string) {
+	for (const pattern of [route, ...route.aliases]) {
+		const match = pattern.regex.exec(pathname);
+		if (match) return { match, paramNames: pattern.paramNames };
+	}
+	return undefined;
+}
+
+/**
+ * Whether a path is the functions' rather than the site's: all of `/api` (where a path no function
+ * claims is a 404 envelope), and any other path a function claims. As on Netlify, an unclaimed
+ * path outside `/api` is the site's.
+ */
+export function isFunctionPath(routes: Route[], pathname: string): boolean {
+	if (pathname === '/api' || pathname.startsWith('/api/')) return true;
+	return routes.some((route) => route.aliases.some((alias) => alias.regex.test(pathname)));
 }
 
 function safeDecode(value: string): string {

@@ -38,6 +38,7 @@ interface Entry {
 	value: number;
 	step: number | null;
 	metadata?: Record<string, unknown> | null;
+	timestamp?: number;
 }
 
 async function send(id: string, logs: Entry[]) {
@@ -140,6 +141,28 @@ describe.each(Object.entries(ids))('idempotent logging with %s msg_ids', (_kind,
 		expect(loss.points).toHaveLength(405);
 		expect(loss.rollupCounts).toEqual([405, 405, 405, 405, 405, 405]);
 		expect((await stored(id, 'acc')).rollupCounts).toEqual([100, 100, 100, 100, 100, 100]);
+	});
+
+	it('stores a batch with point times once, however often and at once it is re-sent; times stay as sent', async () => {
+		const id = await experiment();
+		const t0 = Date.UTC(2023, 5, 1);
+		const timed = (entries: Entry[]) =>
+			entries.map((entry) => ({ ...entry, timestamp: t0 + entry.step! * 10 }));
+		await send(id, timed(points('loss', 0, 10)));
+		const batch = timed([...points('loss', 5, 300), ...points('acc', 0, 50)]);
+		const results = await Promise.all([1, 2, 3].map(() => send(id, batch)));
+		expect(results.reduce((sum, r) => sum + r.stored, 0)).toBe(batch.length);
+		expect(await send(id, batch)).toEqual({ received: 345, stored: 0, duplicates: 345 });
+		const loss = await stored(id, 'loss');
+		expect(loss.count).toBe(305);
+		expect(loss.rollupCounts).toEqual([305, 305, 305, 305, 305, 305]);
+		const times = await getDb()
+			.selectFrom('metric_series')
+			.select(['first_logged_at', 'last_logged_at'])
+			.where('experiment_id', '=', id)
+			.where('name', '=', 'loss')
+			.executeTakeFirstOrThrow();
+		expect(times).toEqual({ first_logged_at: new Date(t0), last_logged_at: new Date(t0 + 2990) });
 	});
 
 	it('recognises retried entries without a step, and retried results', async () => {

@@ -462,3 +462,125 @@ describe('CSV export', () => {
 		expect(bad.status).toBe(400);
 	});
 });
+
+describe('point timestamps', () => {
+	const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+	const iso = (ms: number) => new Date(ms).toISOString();
+	const send = (id: string, logs: unknown[]) =>
+		api('POST', `/api/experiments/${id}/logs/batch`, { apiKey: o.key, body: { logs } });
+	const summary = (id: string, name: string) =>
+		getDb()
+			.selectFrom('metric_series')
+			.select(['first_logged_at', 'last_logged_at', 'first_value', 'last_value', 'point_count'])
+			.where('experiment_id', '=', id)
+			.where('name', '=', name)
+			.executeTakeFirstOrThrow();
+
+	it("stores the entry's time as the point's: reads, summaries, rollups and the export show it; a retry adds nothing", async () => {
+		const id = await experiment(o);
+		// Out of step order within the batch, two buckets of 16 steps.
+		const logs = [40, 0, 1, 17, 2].map((step) =>
+			point('loss', step, step / 10, { timestamp: T0 + step * 1000 })
+		);
+		expect((await send(id, logs)).body.data).toEqual({ received: 5, stored: 5, duplicates: 0 });
+		const raw = (await series(o, id)).series[0];
+		expect(raw.steps).toEqual([0, 1, 2, 17, 40]);
+		expect(raw.times).toEqual([0, 1, 2, 17, 40].map((step) => T0 + step * 1000));
+		expect(await summary(id, 'loss')).toMatchObject({
+			first_logged_at: new Date(T0),
+			last_logged_at: new Date(T0 + 40_000),
+			point_count: 5
+		});
+		const rollups = await getDb()
+			.selectFrom('metric_rollups as r')
+			.innerJoin('metric_series as s', 's.id', 'r.series_id')
+			.select(['r.level', 'r.bucket', 'r.last_logged_at'])
+			.where('s.experiment_id', '=', id)
+			.where('r.level', '=', 1)
+			.orderBy('r.bucket')
+			.execute();
+		expect(rollups.map((r) => [r.bucket, r.last_logged_at.getTime()])).toEqual([
+			[0, T0 + 2000],
+			[1, T0 + 17_000],
+			[2, T0 + 40_000]
+		]);
+		const bucketed = (await series(o, id, '?buckets=1')).series[0];
+		expect(bucketed).toMatchObject({ resolution: 'buckets', times: [T0 + 40_000] });
+		const csv = await (
+			await apiResponse('GET', `/api/experiments/${id}/export.csv`, { apiKey: o.key })
+		).text();
+		expect(csv.split('\r\n')[1]).toBe(`loss,0,0,${iso(T0)}`);
+
+		expect((await send(id, logs)).body.data).toEqual({ received: 5, stored: 0, duplicates: 5 });
+		expect(await summary(id, 'loss')).toMatchObject({
+			point_count: 5,
+			last_logged_at: new Date(T0 + 40_000)
+		});
+	});
+
+	it('orders points at one step by their times; an entry without a time gets the server time', async () => {
+		const id = await experiment(o);
+		const before = Date.now();
+		// The later point comes first in the batch: its time, not its place, makes it the last.
+		await send(id, [
+			point('acc', 3, 0.75, { timestamp: T0 + 5000 }),
+			point('acc', 3, 0.5, { timestamp: T0 }),
+			point('acc', 4, 0.9)
+		]);
+		const acc = (await series(o, id)).series[0];
+		expect(acc.values).toEqual([0.5, 0.75, 0.9]);
+		expect(acc.times.slice(0, 2)).toEqual([T0, T0 + 5000]);
+		expect(acc.times[2]).toBeGreaterThanOrEqual(before - 1000);
+		// A later batch at the last step, older than what is stored there, does not become the last.
+		await send(id, [point('acc', 4, 0.1, { timestamp: T0 })]);
+		const read = await summary(id, 'acc');
+		expect(read.last_value).toBe(0.9);
+		expect(read.first_logged_at).toEqual(new Date(T0));
+		// An older point at the first step becomes the first value.
+		await send(id, [point('acc', 3, 0.25, { timestamp: T0 - 1000 })]);
+		expect(await summary(id, 'acc')).toMatchObject({
+			first_value: 0.25,
+			first_logged_at: new Date(T0 - 1000)
+		});
+	});
+
+	it('dates new series, step-less entries and results too', async () => {
+		const id = await experiment(o);
+		const result = {
+			name: 'best',
+			msg_id: randomUUID(),
+			value: 0.9,
+			step: null,
+			metadata: { type: 'result' }
+		};
+		const logs = [
+			point('fresh', null, 1, { timestamp: T0 }),
+			point('fresh', null, 2, { timestamp: T0 + 10 }),
+			{ ...result, timestamp: T0 + 20 }
+		];
+		expect((await send(id, logs)).body.data.stored).toBe(3);
+		expect((await series(o, id)).series[0]).toMatchObject({ steps: [0, 1], times: [T0, T0 + 10] });
+		const results = await api('GET', `/api/experiments/${id}/results`, { apiKey: o.key });
+		expect(results.body.data).toEqual([{ name: 'best', value: 0.9, logged_at: iso(T0 + 20) }]);
+		expect((await send(id, logs)).body.data.stored).toBe(0);
+	});
+
+	it('refuses times before 1970, more than a day ahead, fractional or not numbers (400, nothing stored)', async () => {
+		const id = await experiment(o);
+		const cases: Array<[unknown, string]> = [
+			[-1, 'before 1970'],
+			[Date.now() + 25 * 3600 * 1000, 'a day in the future'],
+			[T0 + 0.5, 'whole milliseconds'],
+			['2024-01-02T03:04:05Z', 'a number']
+		];
+		for (const [timestamp, message] of cases) {
+			const refused = await send(id, [point('loss', 0, 1), point('loss', 1, 1, { timestamp })]);
+			expect(refused.status).toBe(400);
+			expect(refused.body.error?.fields?.['logs.1.timestamp']?.[0]).toContain(message);
+		}
+		// Within a day ahead (a skewed clock) is taken.
+		const skewed = Date.now() + 3600 * 1000;
+		expect((await send(id, [point('loss', 0, 1, { timestamp: skewed })])).status).toBe(201);
+		expect((await series(o, id)).series[0].times).toEqual([skewed]);
+	});
+});

@@ -7,7 +7,9 @@
  * another workspace's run, a changed param, missing credentials and too small a role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createKey } from '../support/api.ts';
+import { getDb } from '../../functions/_lib/db.ts';
+import { ingestLogs } from '../../functions/_lib/repositories/metric-ingest.repository.ts';
+import { api, apiResponse, createKey } from '../support/api.ts';
 import {
 	addMember,
 	createTeamWorkspace,
@@ -42,9 +44,10 @@ async function mlflow(
 	verb: 'GET' | 'POST',
 	path: string,
 	fields: Record<string, unknown> = {},
-	key: string | null = ownerKey
+	key: string | null = ownerKey,
+	prefix = '/api'
 ): Promise<Answer> {
-	const url = new URL(`/api/2.0/mlflow/${path}`, server.origin);
+	const url = new URL(`${prefix}/2.0/mlflow/${path}`, server.origin);
 	const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
 	let body: string | undefined;
 	if (verb === 'GET') {
@@ -243,6 +246,84 @@ describe('an MLflow client session', () => {
 		expect(context.body.data.summary.git.commit).toBe('0123456789abcdef0123456789abcdef01234567');
 	});
 
+	it("stores the client's timestamps as the points' times, which Tora's reads and export show", async () => {
+		const metrics = await api('GET', `/api/experiments/${runId}/metrics?names=loss`, { apiKey: ownerKey });
+		expect(metrics.body.data.series[0].times).toEqual([t0, t0 + 1, t0 + 2]);
+		const csv = await (
+			await apiResponse('GET', `/api/experiments/${runId}/export.csv`, { apiKey: ownerKey })
+		).text();
+		expect(csv).toContain(`loss,0,1,${new Date(t0).toISOString()}\r\n`);
+		const stored = await getDb()
+			.selectFrom('metric_points as p')
+			.innerJoin('metric_series as s', 's.id', 'p.series_id')
+			.select(['p.metadata'])
+			.where('s.experiment_id', '=', runId)
+			.execute();
+		expect(stored.map((row) => row.metadata)).toEqual(stored.map(() => null));
+	});
+
+	it('still reads the timestamp of a point stored before points had times (in its metadata)', async () => {
+		// Another experiment: the searches below count this one's runs.
+		const run = await startRun(await setExperiment('timestamps'), 'older');
+		const outcome = await ingestLogs(getDb(), run, [
+			{ name: 'old', msg_id: crypto.randomUUID(), value: 1, step: 0, metadata: { ts: 1_600_000_000_000 } }
+		]);
+		expect(outcome).toMatchObject({ stored: 1 });
+		const { body } = await mlflow('GET', 'metrics/get-history', { run_id: run, metric_key: 'old' });
+		expect(body.metrics).toEqual([{ key: 'old', value: 1, timestamp: 1_600_000_000_000, step: 0 }]);
+	});
+
+	it("answers the same calls under /ajax-api, as MLflow's web UI makes them", async () => {
+		const direct = await mlflow('GET', 'runs/get', { run_id: runId });
+		const ajax = await mlflow('GET', 'runs/get', { run_id: runId }, ownerKey, '/ajax-api');
+		expect(ajax).toEqual(direct);
+		const history = await mlflow(
+			'GET',
+			'metrics/get-history',
+			{ run_id: runId, metric_key: 'loss' },
+			ownerKey,
+			'/ajax-api'
+		);
+		expect(history.body.metrics).toHaveLength(3);
+		const named = await mlflow(
+			'GET',
+			'experiments/get-by-name',
+			{ experiment_name: 'vision' },
+			ownerKey,
+			'/ajax-api'
+		);
+		expect(named.body.experiment.experiment_id).toBe(experimentId);
+		expectMlflowError(
+			await mlflow('POST', 'runs/set-tag', { run_id: runId, key: 'k', value: 'v' }, null, '/ajax-api'),
+			401,
+			'UNAUTHENTICATED'
+		);
+		// The artifact routes answer alike under both prefixes.
+		const artifact = (prefix: string) =>
+			fetch(
+				new URL(`${prefix}/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/none.txt`, server.origin),
+				{
+					headers: { authorization: `Bearer ${ownerKey}` }
+				}
+			).then(async (response) => ({ status: response.status, body: await response.json() }));
+		expect(await artifact('/ajax-api')).toEqual(await artifact('/api'));
+	});
+
+	it('reports the start time runs/create was given and the end time of runs/update', async () => {
+		// Another experiment: the searches below count this one's runs.
+		const run = await startRun(await setExperiment('timestamps'), 'timed');
+		const { body } = await mlflow('GET', 'runs/get', { run_id: run });
+		expect(body.run.info).toMatchObject({ status: 'RUNNING', start_time: 1_700_000_000_000 });
+		expect(body.run.info).not.toHaveProperty('end_time');
+		await mlflow('POST', 'runs/update', { run_id: run, status: 'KILLED', end_time: 1_700_000_360_000 });
+		const ended = await mlflow('GET', 'runs/get', { run_id: run });
+		expect(ended.body.run.info).toMatchObject({
+			status: 'KILLED',
+			start_time: 1_700_000_000_000,
+			end_time: 1_700_000_360_000
+		});
+	});
+
 	it('searches runs with a filter and an order', async () => {
 		const other = await startRun(experimentId, 'wider');
 		await mlflow('POST', 'runs/log-batch', {
@@ -367,6 +448,16 @@ describe('MLflow errors', () => {
 			400,
 			'INVALID_PARAMETER_VALUE'
 		);
+		for (const timestamp of [-1, Date.now() + 2 * 24 * 3600 * 1000]) {
+			const refused = await mlflow('POST', 'runs/log-metric', {
+				run_id: runId,
+				key: 'loss',
+				value: 1,
+				timestamp
+			});
+			expectMlflowError(refused, 400, 'INVALID_PARAMETER_VALUE');
+			expect(refused.body.message).toContain(`timestamp ${timestamp}`);
+		}
 		const tooMany = Array.from({ length: 1001 }, (_, i) => ({ key: 'm', value: i, timestamp: 1, step: i }));
 		expectMlflowError(
 			await mlflow('POST', 'runs/log-batch', { run_id: runId, metrics: tooMany }),
@@ -437,15 +528,18 @@ describe('MLflow errors', () => {
 		);
 	});
 
-	it("answers artifact calls with MLflow's error shape", async () => {
+	it("answers artifact calls about a run that does not exist with MLflow's error shape", async () => {
 		const response = await fetch(
 			new URL('/api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/model.pkl', server.origin),
 			{
 				headers: { authorization: `Bearer ${ownerKey}` }
 			}
 		);
-		expect(response.status).toBe(404);
-		expect(await response.json()).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
+		expectMlflowError(
+			{ status: response.status, body: await response.json() },
+			404,
+			'RESOURCE_DOES_NOT_EXIST'
+		);
 	});
 
 	it('makes experiment "0" the Default project on first use', async () => {

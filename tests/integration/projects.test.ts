@@ -209,6 +209,24 @@ describe('import keys', () => {
 		expect(new Set(results.map((r) => r.body.data.id)).size).toBe(1);
 	});
 
+	it("keep the source start time as the run's created_at, and only for imports", async () => {
+		const startedAt = Date.UTC(2024, 2, 1, 9, 30, 15, 250);
+		const made = await createRun({ importKey: `mlflow:${randomUUID()}`, startedAt });
+		expect(made.status).toBe(201);
+		expect(made.body.data.created_at).toBe(new Date(startedAt).toISOString());
+		const read = await call('GET', `/api/experiments/${made.body.data.id}`);
+		expect(read.body.data.created_at).toBe(new Date(startedAt).toISOString());
+		// A live run starts now: a start time without an import key is refused, naming the field.
+		const live = await createRun({ startedAt });
+		expectEnvelope(live, 400, 'VALIDATION_ERROR');
+		expect(Object.keys(live.body.error?.fields ?? {})).toEqual(['startedAt']);
+		for (const bad of [-1, 1.5, Date.now() + 2 * 86_400_000, '2024-03-01']) {
+			const refused = await createRun({ importKey: `csv:${randomUUID()}`, startedAt: bad });
+			expectEnvelope(refused, 400, 'VALIDATION_ERROR');
+			expect(Object.keys(refused.body.error?.fields ?? {})).toEqual(['startedAt']);
+		}
+	});
+
 	it('are labels: empty, multi-line or 201 characters is a 400 naming the field', async () => {
 		for (const importKey of ['', 'a\nb', 'k'.repeat(201)]) {
 			const refused = await createRun({ importKey });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isMultiLineText, isOneLineText, multiLineTextError, oneLineTextError, Uuid } from './common.ts';
-import { MetricName, metricNameList } from './logs.ts';
+import { MetricName, metricNameList, SourceTimestamp } from './logs.ts';
 import {
 	CONTEXT_FIELDS,
 	defaultSortOrder,
@@ -137,17 +137,32 @@ export const RunStatus = z.enum(['running', 'finished', 'failed', 'crashed']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /** `POST /api/experiments` body: exactly what the public SDK sends, plus nothing unknown. */
-export const CreateExperimentBody = z.strictObject({
-	name: ExperimentName,
-	workspaceId: Uuid.nullish(),
-	description: ExperimentDescription.optional(),
-	hyperparams: Hyperparams.nullish(),
-	tags: Tags.nullish(),
-	/** A project of the workspace, by name; made on first use. */
-	project: ProjectName.nullish(),
-	/** Creating again with the same key answers the run made the first time (idempotent imports). */
-	importKey: ImportKey.nullish()
-});
+export const CreateExperimentBody = z
+	.strictObject({
+		name: ExperimentName,
+		workspaceId: Uuid.nullish(),
+		description: ExperimentDescription.optional(),
+		hyperparams: Hyperparams.nullish(),
+		tags: Tags.nullish(),
+		/** A project of the workspace, by name; made on first use. */
+		project: ProjectName.nullish(),
+		/** Creating again with the same key answers the run made the first time (idempotent imports). */
+		importKey: ImportKey.nullish(),
+		/**
+		 * When an imported run started at its source (milliseconds since the epoch): the run's
+		 * `created_at`. Only with `importKey` — a live run starts now.
+		 */
+		startedAt: SourceTimestamp.nullish()
+	})
+	.check((ctx) => {
+		if (ctx.value.startedAt != null && !ctx.value.importKey)
+			ctx.issues.push({
+				code: 'custom',
+				path: ['startedAt'],
+				message: 'is only for imported runs: send it with importKey',
+				input: ctx.value.startedAt
+			});
+	});
 export type CreateExperimentBody = z.infer<typeof CreateExperimentBody>;
 
 /** `PATCH /api/experiments/:id` body: any subset; lists replace the stored list. */

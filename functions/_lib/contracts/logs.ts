@@ -51,9 +51,36 @@ const Metadata = z
 		error: 'type must be "metric" or "result"'
 	});
 
+/** A point's time may be a day ahead of the server's clock (clock skew), never further. */
+export const MAX_TIMESTAMP_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why `ms` (milliseconds since the Unix epoch) cannot be a point's time, or null when it can:
+ * whole, not before 1970, at most MAX_TIMESTAMP_AHEAD_MS ahead of `now`.
+ */
+export function timestampProblem(ms: number, now = Date.now()): string | null {
+	if (!Number.isInteger(ms)) return 'must be whole milliseconds since 1970-01-01T00:00:00Z';
+	if (ms < 0) return 'must not be before 1970-01-01T00:00:00Z';
+	if (ms > now + MAX_TIMESTAMP_AHEAD_MS) return 'must not be more than a day in the future';
+	return null;
+}
+
+/**
+ * A source's time in milliseconds since the epoch. Checked after the type: a non-number is "must
+ * be a number", a bad number says which bound.
+ */
+export const SourceTimestamp = z
+	.number({ error: 'must be a number of milliseconds since 1970 or null' })
+	.check((ctx) => {
+		const problem = timestampProblem(ctx.value);
+		if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+	});
+
 /**
  * One log entry, exactly as the public `tora` SDK sends it (`{name, msg_id, value, step, metadata}`).
  * `metadata.type` is "metric" (a series point, the default) or "result" (a final value).
+ * `timestamp` (optional, milliseconds since the epoch) is when the point was logged at its source
+ * (an importer, an MLflow client); without it the point is stamped with the server's time.
  */
 export const LogEntry = z.strictObject({
 	name: MetricName,
@@ -65,7 +92,8 @@ export const LogEntry = z.strictObject({
 		.min(0, { error: 'must be 0 or more' })
 		.max(MAX_STEP, { error: 'is too large' })
 		.nullish(),
-	metadata: Metadata.nullish()
+	metadata: Metadata.nullish(),
+	timestamp: SourceTimestamp.nullish()
 });
 export type LogEntry = z.infer<typeof LogEntry>;
 

@@ -51,6 +51,16 @@ export function mlflowJson(data: unknown): JsonResponse {
 	});
 }
 
+/**
+ * The config `endpoint()` declares: its first path. MLflow's routes also answer under
+ * `/ajax-api/...` (MLflow's web UI calls that prefix); the single server and Netlify route every
+ * path of `config.path`, and the API reference lists the first.
+ */
+export function documented(config: Config): Config {
+	const [first] = [('path' in config ? config.path : undefined) ?? []].flat();
+	return first ? { path: first, method: config.method } : config;
+}
+
 export function mlflowEndpoint(
 	config: Config,
 	resource: string,
@@ -85,7 +95,7 @@ export function mlflowEndpoint(
 			? `:action one of ${names(wanted).join(', ')}`
 			: `none: every ${resource} action is ${wanted === 'GET' ? 'POST' : 'GET'} (405 ENDPOINT_NOT_FOUND)`
 	});
-	const inner = endpoint(config, 'MLflow compatibility', {
+	const inner = endpoint(documented(config), 'MLflow compatibility', {
 		GET: method({
 			access: 'signed-in',
 			params: ActionParams,

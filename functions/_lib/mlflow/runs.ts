@@ -5,8 +5,8 @@
  *   value is INVALID_PARAMETER_VALUE. A value that reads back identically as a number (`0.01`)
  *   is stored as a number, so Tora's filters, sorts and importance treat it as one; anything else
  *   (`1e-3`, `1.0`, `true`) as the text it is, so get-run always returns what was logged;
- * - metrics ↔ series points (ingestLogs), with the client's timestamp kept in the point's metadata
- *   (`{"ts": ms}`) and msg_ids derived from the point itself (idempotency.ts);
+ * - metrics ↔ series points (ingestLogs), the client's timestamp as the point's time (logged_at)
+ *   and msg_ids derived from the point itself (idempotency.ts);
  * - tags: verbatim in mlflow_runs.tags; user tags (not `mlflow.*`) also become Tora tags
  *   `key=value` when that fits a Tora tag (50 characters, one line, 50 tags a run);
  *   `mlflow.source.git.commit` / `.branch`, `mlflow.gitRepoURL` and `mlflow.source.name` become the
@@ -25,7 +25,7 @@ import {
 	type ExperimentStatus,
 	type HyperparamValue
 } from '../contracts/experiments.ts';
-import type { LogEntry } from '../contracts/logs.ts';
+import { timestampProblem, type LogEntry } from '../contracts/logs.ts';
 import { ContextBody } from '../contracts/run-context.ts';
 import {
 	MAX_HYPERPARAMS,
@@ -199,7 +199,10 @@ export async function latestMetrics(db: Db, runIds: string[]): Promise<Map<strin
 	return byRun;
 }
 
-/** A point's MLflow timestamp: the client's (kept in metadata), else when Tora stored it. */
+/**
+ * A point's MLflow timestamp: its time, or for points stored before points had times of their own,
+ * the client's timestamp that was kept in their metadata (`{"ts": ms}`).
+ */
 export const timestampOf = (alias: string) =>
 	sql.raw(
 		`coalesce((${alias}.metadata ->> 'ts')::bigint, (extract(epoch from ${alias}.logged_at) * 1000)::bigint)`
@@ -498,6 +501,9 @@ function checkMetric(metric: Metric): void {
 	}
 	if (metric.step < 0)
 		throw invalidParameter(`Metric "${metric.key}" has step ${metric.step}: Tora stores steps of 0 or more.`);
+	const problem = timestampProblem(metric.timestamp);
+	if (problem)
+		throw invalidParameter(`Metric "${metric.key}" has timestamp ${metric.timestamp}, which ${problem}.`);
 }
 
 async function logMetrics(db: Db, runId: string, metrics: Metric[]): Promise<void> {
@@ -507,7 +513,8 @@ async function logMetrics(db: Db, runId: string, metrics: Metric[]): Promise<voi
 		msg_id: metricMsgId(runId, metric, index),
 		value: metric.value,
 		step: metric.step,
-		metadata: { ts: metric.timestamp }
+		metadata: null,
+		timestamp: metric.timestamp
 	}));
 	const outcome = await ingestLogs(db, runId, entries);
 	if ('refused' in outcome) {

@@ -12,6 +12,11 @@
  * statement that stores points, rollups and summaries set-wise. Batches that also create series,
  * assign steps, or mix points and results run in one transaction, so a batch is stored whole or not at all.
  * Creating series is where the per-experiment series limit is checked.
+ *
+ * Point times: an entry's `timestamp` (ms since the epoch; an importer's or an MLflow client's
+ * time) becomes its `logged_at`, and the rollups' and summaries' times follow the points' times
+ * (min and max, not the time of the request). Batches without one run the statement as it always
+ * was, where every row gets the statement's now().
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { MAX_SERIES_PER_EXPERIMENT, type LogEntry } from '../contracts/logs.ts';
@@ -126,50 +131,50 @@ async function storePoints(
 	const series = entries.map((entry) => seriesIds.get(entry.name)!);
 	const metadata = entries.map(extraMetadata);
 	const withMetadata = metadata.some((value) => value !== null);
+	const times = entries.some((entry) => entry.timestamp != null) ? pointTimes(entries) : noTimes;
 	// Rollups are built bottom-up: level 1 from the new points (one sort of the batch), the coarser
 	// levels and the summaries from those few level-1 rows. Distinct level-1 buckets of a series
-	// have distinct last steps, so "last" needs no further tie-break above level 1. Every row of
-	// one statement has the same logged_at (now()), so times need no aggregation.
+	// have distinct last steps, so "last" needs no further tie-break above level 1.
 	const result = await sql<{ stored: number }>`
 		with input as (
 			select * from unnest(
 				${arrayLiteral(series)}::text::bigint[], ${arrayLiteral(entries.map((entry) => entry.step!))}::text::bigint[],
 				${arrayLiteral(entries.map((entry) => entry.msg_id))}::text::uuid[],
-				${arrayLiteral(entries.map((entry) => entry.value))}::text::double precision[]
-			) with ordinality as t(s, p, m, v, i)
+				${arrayLiteral(entries.map((entry) => entry.value))}::text::double precision[]${times.input}
+			) with ordinality as t(s, p, m, v${times.inputColumn}, i)
 		),
 		inserted as (
-			insert into metric_points (series_id, step, msg_id, value, metadata)
-			select s, p, m, v, nullif(${withMetadata ? JSON.stringify(metadata) : null}::text::jsonb -> (i::int - 1), 'null')
+			insert into metric_points (series_id, step, msg_id, value, metadata${times.insertColumn})
+			select s, p, m, v, nullif(${withMetadata ? JSON.stringify(metadata) : null}::text::jsonb -> (i::int - 1), 'null')${times.insertValue}
 			from input join metric_series on metric_series.id = s
 			where p > coalesce(last_step, -1)
 				or not exists (select from metric_points x where x.series_id = s and x.step = p and x.msg_id = m offset 0)
-			returning series_id, step, msg_id, value
+			returning series_id, step, msg_id, value${times.insertColumn}
 		),
 		fine as (
 			select series_id, step >> 4 as bucket, count(*) as n, min(value) as low, max(value) as high,
 				min(step) as first_step, max(step) as last_step,
-				(array_agg(value order by step desc, msg_id desc))[1] as last_value,
-				(array_agg(value order by step, msg_id))[1] as first_value
+				(array_agg(value order by step desc${times.descending}, msg_id desc))[1] as last_value,
+				(array_agg(value order by step${times.ascending}, msg_id))[1] as first_value${times.fine}
 			from inserted group by series_id, step >> 4
 		),
 		levels as (
-			select series_id, 1 as level, bucket, n, low, high, last_step, last_value from fine
+			select series_id, 1 as level, bucket, n, low, high, last_step, last_value${times.levelOne} from fine
 			union all
 			select series_id, l.level, bucket >> (4 * (l.level - 1)), sum(n), min(low), max(high), max(last_step),
-				(array_agg(last_value order by last_step desc))[1]
+				(array_agg(last_value order by last_step desc))[1]${times.levelUp}
 			from fine cross join generate_series(2, 6) as l(level)
 			group by 1, 2, 3
 		),
 		rollups as (
 			insert into metric_rollups as r
 				(series_id, level, bucket, point_count, min_value, max_value, last_step, last_value, last_logged_at)
-			select series_id, level, bucket, n, low, high, last_step, last_value, now() from levels
+			select series_id, level, bucket, n, low, high, last_step, last_value, ${times.rollupTime} from levels
 			on conflict (series_id, level, bucket) do update set
 				point_count = r.point_count + excluded.point_count,
 				min_value = least(r.min_value, excluded.min_value),
 				max_value = greatest(r.max_value, excluded.max_value),
-				last_value = case when excluded.last_step >= r.last_step then excluded.last_value else r.last_value end,
+				last_value = case when ${times.rollupNewerLast} then excluded.last_value else r.last_value end,
 				last_step = greatest(r.last_step, excluded.last_step),
 				last_logged_at = greatest(r.last_logged_at, excluded.last_logged_at)
 			returning 1
@@ -177,7 +182,7 @@ async function storePoints(
 		per_series as (
 			select series_id, sum(n) as n, min(low) as low, max(high) as high, min(first_step) as first_step,
 				max(last_step) as last_step, (array_agg(last_value order by last_step desc))[1] as last_value,
-				(array_agg(first_value order by first_step))[1] as first_value
+				(array_agg(first_value order by first_step))[1] as first_value${times.perSeries}
 			from fine group by series_id
 		),
 		summaries as (
@@ -185,12 +190,11 @@ async function storePoints(
 				point_count = m.point_count + p.n,
 				min_value = least(m.min_value, p.low),
 				max_value = greatest(m.max_value, p.high),
-				first_value = case when m.first_step is null or p.first_step < m.first_step then p.first_value else m.first_value end,
+				first_value = case when ${times.summaryOlderFirst} then p.first_value else m.first_value end,
 				first_step = least(m.first_step, p.first_step),
-				last_value = case when m.last_step is null or p.last_step >= m.last_step then p.last_value else m.last_value end,
+				last_value = case when ${times.summaryNewerLast} then p.last_value else m.last_value end,
 				last_step = greatest(m.last_step, p.last_step),
-				first_logged_at = coalesce(m.first_logged_at, now()),
-				last_logged_at = now()
+				${times.summaryTimes}
 			from per_series p
 			where m.id = p.series_id
 			returning 1
@@ -204,6 +208,62 @@ async function storePoints(
 
 /** `{1,2,3}`: numbers print exactly (shortest round-trip form) and UUIDs need no quoting. */
 const arrayLiteral = (values: Array<number | string>) => `{${values.join(',')}}`;
+
+/**
+ * The parts of storePoints' statement that deal with times. Without point times every row of the
+ * statement has the same logged_at (now()), so times need no aggregation and "last among equal
+ * steps" is the one stored last: the statement is exactly what it was before point times existed.
+ */
+const noTimes = {
+	input: sql``,
+	inputColumn: sql``,
+	insertColumn: sql``,
+	insertValue: sql``,
+	descending: sql``,
+	ascending: sql``,
+	fine: sql``,
+	levelOne: sql``,
+	levelUp: sql``,
+	rollupTime: sql`now()`,
+	rollupNewerLast: sql`excluded.last_step >= r.last_step`,
+	perSeries: sql``,
+	summaryOlderFirst: sql`m.first_step is null or p.first_step < m.first_step`,
+	summaryNewerLast: sql`m.last_step is null or p.last_step >= m.last_step`,
+	summaryTimes: sql`first_logged_at = coalesce(m.first_logged_at, now()),
+				last_logged_at = now()`
+};
+
+/**
+ * With point times (entries without one get now()): points at one step are ordered by time, then
+ * msg_id, as every read orders them; buckets and summaries keep the earliest and latest time. A
+ * batch that repeats a bucket's or series' last (first) step replaces its last (first) value when
+ * its own times there are not older (newer) than the stored ones: exact when times grow with
+ * steps, as a run's do.
+ */
+function pointTimes(entries: LogEntry[]) {
+	const ms = entries.map((entry) => entry.timestamp ?? 'NULL');
+	return {
+		input: sql`, ${arrayLiteral(ms)}::text::bigint[]`,
+		inputColumn: sql`, ms`,
+		insertColumn: sql`, logged_at`,
+		insertValue: sql`, coalesce(timestamptz 'epoch' + ms * interval '1 millisecond', now())`,
+		descending: sql`, logged_at desc`,
+		ascending: sql`, logged_at`,
+		fine: sql`, min(logged_at) as first_time, max(logged_at) as last_time`,
+		levelOne: sql`, last_time`,
+		levelUp: sql`, max(last_time)`,
+		rollupTime: sql`last_time`,
+		rollupNewerLast: sql`excluded.last_step > r.last_step
+					or (excluded.last_step = r.last_step and excluded.last_logged_at >= r.last_logged_at)`,
+		perSeries: sql`, min(first_time) as first_time, max(last_time) as last_time`,
+		summaryOlderFirst: sql`m.first_step is null or p.first_step < m.first_step
+					or (p.first_step = m.first_step and p.first_time < m.first_logged_at)`,
+		summaryNewerLast: sql`m.last_step is null or p.last_step > m.last_step
+					or (p.last_step = m.last_step and p.last_time >= m.last_logged_at)`,
+		summaryTimes: sql`first_logged_at = least(m.first_logged_at, p.first_time),
+				last_logged_at = greatest(m.last_logged_at, p.last_time)`
+	};
+}
 
 /** Metadata worth keeping per point: anything beyond the entry type. */
 function extraMetadata(entry: LogEntry): Record<string, unknown> | null {
@@ -318,14 +378,21 @@ async function assignAutoSteps(
 
 /**
  * Results: every entry is recorded once by msg_id (a retry, even of an older value, changes
- * nothing); the newest new entry per name becomes the result's value.
+ * nothing); the newest new entry per name becomes the result's value, logged at its `timestamp`
+ * when it has one.
  */
 async function storeResults(db: Executor, experimentId: string, entries: LogEntry[]): Promise<number> {
 	if (entries.length === 0) return 0;
-	const rows = entries.map((entry, order) => ({ n: entry.name, m: entry.msg_id, v: entry.value, o: order }));
+	const rows = entries.map((entry, order) => ({
+		n: entry.name,
+		m: entry.msg_id,
+		v: entry.value,
+		o: order,
+		t: entry.timestamp ?? null
+	}));
 	const result = await sql<{ stored: number }>`
 		with input as (
-			select * from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as t(n text, m uuid, v double precision, o int)
+			select * from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as t(n text, m uuid, v double precision, o int, t bigint)
 		),
 		fresh as (
 			insert into result_messages (experiment_id, msg_id, name, value)
@@ -334,12 +401,13 @@ async function storeResults(db: Executor, experimentId: string, entries: LogEntr
 			returning msg_id
 		),
 		latest as (
-			select distinct on (i.n) i.n, i.v, i.m from input i join fresh f on f.msg_id = i.m order by i.n, i.o desc
+			select distinct on (i.n) i.n, i.v, i.m, i.t from input i join fresh f on f.msg_id = i.m order by i.n, i.o desc
 		),
 		applied as (
-			insert into results as r (experiment_id, name, value, msg_id)
-			select ${experimentId}::uuid, n, v, m from latest
-			on conflict (experiment_id, name) do update set value = excluded.value, msg_id = excluded.msg_id, logged_at = now()
+			insert into results as r (experiment_id, name, value, msg_id, logged_at)
+			select ${experimentId}::uuid, n, v, m, coalesce(timestamptz 'epoch' + t * interval '1 millisecond', now()) from latest
+			on conflict (experiment_id, name) do update set
+				value = excluded.value, msg_id = excluded.msg_id, logged_at = excluded.logged_at
 			returning 1
 		)
 		select (select count(*) from fresh)::int as stored, (select count(*) from applied)::int as applied

@@ -13,6 +13,8 @@ export interface WireLogEntry {
 	value: number;
 	step: number | null;
 	metadata: Record<string, unknown> | null;
+	/** When the point was logged at its source, in ms since the epoch (importers); default: on arrival. */
+	timestamp?: number | null;
 }
 
 /** `POST /api/experiments` body. */

@@ -84,7 +84,7 @@ interface Summary {
 	ignored: Record<string, number>;
 	renamed: { count: number; examples: Record<string, string> };
 	notes: string[];
-	pointTimes: boolean;
+	pointTimes: string;
 	experiments: Array<{
 		name: string;
 		key: string;
@@ -172,6 +172,8 @@ describe('tora import tensorboard', () => {
 
 		const mnist = await call('GET', `/experiments/${runs.mnist.experimentId}`);
 		expect(mnist.status).toBe('finished');
+		// No start time in event files: the run starts at its earliest point (written in 2023).
+		expect(Date.parse(mnist.created_at)).toBeLessThan(Date.UTC(2024, 0, 1));
 		const metrics = Object.fromEntries(mnist.metrics.map((m: { name: string }) => [m.name, m]));
 		expect(metrics.loss).toMatchObject({ count: 149, first_step: 0, last_step: 149, max: 1 });
 		expect(metrics.loss.last).toBe(float32Decimal(Math.fround(loss(149))));
@@ -195,8 +197,12 @@ describe('tora import tensorboard', () => {
 		expect(evaluation.metrics).toMatchObject([{ name: 'epoch_accuracy', count: 10, first: 0.5, last: 0.59 }]);
 	});
 
-	it("keeps each point's wall time (read back through MLflow's get-history)", async () => {
+	it("keeps each point's wall time (read back through Tora's series and MLflow's get-history)", async () => {
 		const id = byName(first).mnist.experimentId!;
+		const read = await call('GET', `/experiments/${id}/metrics?names=Accuracy_top-1_`);
+		expect(read.series[0].times).toEqual(
+			read.series[0].steps.map((step: number) => Math.round(wall(step) * 1000))
+		);
 		const response = await fetch(`${baseUrl}/2.0/mlflow/metrics/get-history?run_id=${id}&metric_key=loss`, {
 			headers: { authorization: `Bearer ${key}` }
 		});
@@ -334,7 +340,9 @@ describe('tora import mlflow', () => {
 			project: 'vision',
 			workspace_id: team,
 			tags: ['team:cv'],
-			notes: '# Notes\n\nbaseline run'
+			notes: '# Notes\n\nbaseline run',
+			// The run's start_time, not the time of the import.
+			created_at: new Date(1700000000000).toISOString()
 		});
 		expect(resnet.hyperparams).toEqual([
 			{ key: 'lr', value: 0.001 },
@@ -390,9 +398,7 @@ describe('tora import mlflow', () => {
 });
 
 describe('tora import csv', () => {
-	// The logging times are not part of the round trip yet: the batch API cannot set a point's time,
-	// so the copy's points carry their import time (the source time travels in metadata as `ts`).
-	it('round-trips an export into another workspace: the copy exports the same names, steps and values', async () => {
+	it('round-trips an export into another workspace: the copy exports exactly the same file', async () => {
 		const source = await call<{ id: string }>('POST', '/experiments', {
 			name: 'csv source',
 			workspaceId: personal
@@ -428,15 +434,9 @@ describe('tora import csv', () => {
 		expect(copy.name).toBe('csv_source');
 		const read = await call('GET', `/experiments/${copy.experimentId}`);
 		expect(read).toMatchObject({ workspace_id: team, project: 'copies', status: 'finished' });
-		const again = await exportCsv(copy.experimentId!);
-		// As sets of rows: the order of two points at one step follows their logging times.
-		const rowsWithoutTimes = (csv: string) =>
-			csv
-				.split('\r\n')
-				.map((row) => row.replace(/,[^,]*$/, ''))
-				.sort();
-		expect(rowsWithoutTimes(again)).toEqual(rowsWithoutTimes(exported));
-		expect(again.split('\r\n')[0]).toBe(exported.split('\r\n')[0]);
+		expect(summary.pointTimes).toBe('timestamp');
+		// Names, steps, values and logging times, in the same order: byte for byte the same export.
+		expect(await exportCsv(copy.experimentId!)).toBe(exported);
 
 		const second = (await importJson(['csv', file, '--workspace', team])).summary;
 		expect(second.runs).toMatchObject({ created: 0, existing: 1 });

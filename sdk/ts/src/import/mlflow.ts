@@ -152,6 +152,7 @@ export async function runSpec(run: MlflowRun, stats: ImportStats): Promise<RunSp
 	if (source && source.length <= 4096 && !source.includes('\0')) context.command = [source];
 	const notes = tags.get('mlflow.note.content');
 	const status = run.meta.get('status');
+	const startTime = Number(run.meta.get('start_time'));
 	return {
 		key: importKey('mlflow', run.runId),
 		name: experimentName(name),
@@ -162,7 +163,8 @@ export async function runSpec(run: MlflowRun, stats: ImportStats): Promise<RunSp
 		notes: notes ? text(notes, MAX_NOTES_LENGTH) : undefined,
 		context: Object.keys(context).length ? context : undefined,
 		status: status === null || status === undefined ? 'running' : statusOf(String(status)),
-		createEmpty: true
+		createEmpty: true,
+		startedAt: Number.isInteger(startTime) && startTime > 0 ? startTime : null
 	};
 }
 

@@ -28,6 +28,8 @@ export type TimesIn = 'timestamp' | 'metadata';
 export const MAX_SERIES_PER_RUN = 10_000;
 /** The entry field that carries a point's time (milliseconds since the epoch). */
 export const TIME_FIELD = 'timestamp';
+/** The server takes point times up to a day ahead of its clock; this leaves room for skew. */
+const MAX_TIME_AHEAD_MS = 12 * 60 * 60 * 1000;
 
 export interface UploadOptions {
 	/** Batches in flight at once. */
@@ -64,6 +66,11 @@ export interface RunSpec {
 	status: ExperimentStatus | null;
 	/** Make the experiment even when the run has no points (its params and tags are worth having). */
 	createEmpty?: boolean;
+	/**
+	 * When the run started at its source (epoch ms), its `created_at`. Without it, the earliest
+	 * point time the run's first batch carries (sources without a start time: TensorBoard, CSV).
+	 */
+	startedAt?: number | null;
 }
 
 /** A series of one run: its metric name (as JSON, ready to send) and the key its msg_ids come from. */
@@ -91,6 +98,8 @@ export interface OpenedRun extends Created {
 export class Uploader {
 	/** Where entries carry their time: the `timestamp` field, until a server refuses it, then metadata. */
 	timesIn: TimesIn = 'timestamp';
+	/** Source times after this are not sent (the server refuses times over a day ahead). */
+	readonly latestTime = Date.now() + MAX_TIME_AHEAD_MS;
 	/**
 	 * Whether the server's answer about `timestamp` is known. Until it is, one batch is sent at a
 	 * time: a refusal then costs one batch rebuilt as text, not one per batch in flight.
@@ -132,6 +141,7 @@ export class Uploader {
 		if (spec.description) body.description = spec.description;
 		if (spec.hyperparams?.length) body.hyperparams = spec.hyperparams;
 		if (spec.tags?.length) body.tags = spec.tags;
+		if (spec.startedAt != null) body.startedAt = spec.startedAt;
 		const response = await this.request('POST', '/experiments', body);
 		if (response.status === 400) {
 			const { message, fields } = errorOf(response);
@@ -216,9 +226,9 @@ export class Uploader {
 	/** A 400: a server without point times, or entries it will not take (left out, and counted). */
 	private async refused(experimentId: string, entries: string[], response: RawResponse): Promise<void> {
 		const { message, fields } = errorOf(response);
-		const aboutTimes = Object.entries(fields ?? {}).find(
-			([field, texts]) =>
-				field.endsWith(`.${TIME_FIELD}`) || texts.some((text) => text.includes(`"${TIME_FIELD}"`))
+		// A server without point times names the field as unknown; one with them checks each time.
+		const aboutTimes = Object.entries(fields ?? {}).find(([, texts]) =>
+			texts.some((text) => /unrecognized key/i.test(text) && text.includes(`"${TIME_FIELD}"`))
 		);
 		const moved = aboutTimes ? entries.map(timeInMetadata) : entries;
 		if (aboutTimes && moved.some((entry, i) => entry !== entries[i])) {
@@ -293,6 +303,8 @@ export class RunWriter {
 	/** Metric names in use (the server's limit counts names, not source series). */
 	private readonly names = new Set<string>();
 	private readonly series = new Map<string, SeriesHandle>();
+	/** The earliest point time queued so far: the run's start when the source has none. */
+	private earliest: number | null = null;
 
 	constructor(
 		private readonly uploader: Uploader,
@@ -303,7 +315,10 @@ export class RunWriter {
 
 	/** The run's experiment, made (or found again) on first use. */
 	private open(): Promise<OpenedRun | null> {
-		this.opening ??= this.uploader.createRun(this.spec);
+		this.opening ??= this.uploader.createRun({
+			...this.spec,
+			startedAt: this.spec.startedAt ?? this.earliest
+		});
 		return this.opening;
 	}
 
@@ -363,8 +378,14 @@ export class RunWriter {
 			stats.skip('points with a negative or too large step');
 			return;
 		}
-		// Times a Date can hold (up to the year 275760); any other is left out, not sent wrong.
-		const time = timeMs !== null && timeMs >= 0 && timeMs <= 8.64e15 ? Math.round(timeMs) : null;
+		// Times the server takes (from 1970 to about now); any other is left out, not sent wrong: the
+		// point is stored at the time of the import.
+		let time = timeMs === null ? null : Math.round(timeMs);
+		if (time !== null && !(time >= 0 && time <= this.uploader.latestTime)) {
+			stats.ignore('point times before 1970 or in the future (those points carry the time of the import)');
+			time = null;
+		}
+		if (time !== null && (this.earliest === null || time < this.earliest)) this.earliest = time;
 		this.batch.add(handle.prefix, handle.key, step, index, valueText ?? value, time, this.uploader.timesIn);
 		this.points++;
 		stats.pointsRead++;
