@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { getConfig } from '../functions/_lib/config.ts';
 import { hstsApplies } from '../functions/_lib/security-headers.ts';
-import { inlineScriptHashes, pageHeaders } from './site-headers.mjs';
+import { FRAMABLE_PAGES, inlineScriptHashes, pageHeaders } from './site-headers.mjs';
 
 const TYPES: Record<string, string> = {
 	'.html': 'text/html; charset=utf-8',
@@ -88,7 +88,11 @@ export function sitePath(pathname: string): string | undefined {
 }
 
 /** The security headers of a page response, HSTS only over HTTPS to a non-loopback host. */
-export function sitePageHeaders(req: IncomingMessage, scriptHashes: string[]): Record<string, string> {
+export function sitePageHeaders(
+	req: IncomingMessage,
+	scriptHashes: string[],
+	framable = false
+): Record<string, string> {
 	let hostname = 'localhost';
 	try {
 		hostname = new URL(`http://${req.headers.host ?? 'localhost'}`).hostname;
@@ -99,7 +103,8 @@ export function sitePageHeaders(req: IncomingMessage, scriptHashes: string[]): R
 	return pageHeaders({
 		supabaseUrl: getConfig().supabaseUrl,
 		scriptHashes,
-		hsts: hstsApplies('http:', hostname, Array.isArray(forwarded) ? forwarded[0] : forwarded)
+		hsts: hstsApplies('http:', hostname, Array.isArray(forwarded) ? forwarded[0] : forwarded),
+		framable
 	});
 }
 
@@ -108,7 +113,10 @@ export function createStaticHandler(root: string, extraHeaders: Record<string, s
 	const scriptHashes = existsSync(root) ? inlineScriptHashes(root) : [];
 	return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
 		const decoded = sitePath(pathname);
-		const security = sitePageHeaders(req, scriptHashes);
+		const framable = decoded !== undefined && FRAMABLE_PAGES.test(decoded);
+		const security = sitePageHeaders(req, scriptHashes, framable);
+		// The app's baseline headers forbid framing; a shared page's own policy allows it.
+		if (framable) res.removeHeader('x-frame-options');
 		if (decoded === undefined || NETLIFY_CONFIG_FILES.has(decoded.toLowerCase())) {
 			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security, ...extraHeaders });
 			res.end('Not found');

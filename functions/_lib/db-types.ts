@@ -45,6 +45,40 @@ export interface ApiKeysTable {
 	expires_at: Timestamp | null;
 }
 
+/** Storage keys of deleted artifact rows whose objects are still to be removed from storage. */
+export interface ArtifactOrphansTable {
+	storage_key: string;
+	orphaned_at: Generated<Timestamp>;
+}
+
+/** Files stored with an experiment: the catalogue row of an object in artifact storage (pending until its upload is verified). */
+export interface ArtifactsTable {
+	id: Generated<string>;
+	workspace_id: string;
+	experiment_id: string;
+	/** Normalised relative path inside the run (a/b.txt): no "..", no leading slash, no backslash or control characters. */
+	path: string;
+	size: number;
+	/** Lower-case hex SHA-256 the client declared; completion checks the stored object against it. */
+	sha256: string;
+	content_type: string;
+	/** pending: upload asked for, bytes not yet verified (never listed); complete: verified and listed. */
+	state: Generated<'pending' | 'complete'>;
+	/** The object's key in storage: <workspace>/<experiment>/<artifact id>. */
+	storage_key: string;
+	created_by: string | null;
+	created_at: Generated<Timestamp>;
+	completed_at: Timestamp | null;
+	/** For a logged image: the step it belongs to. */
+	step: number | null;
+	/** For a logged image: its name (the Media panel groups by it). */
+	media_key: string | null;
+	overwrite: Generated<boolean>;
+	/** SHA-256 of the single-use upload token the single server's upload URL carries; cleared when used. */
+	upload_token_hash: string | null;
+	upload_expires_at: Timestamp | null;
+}
+
 /** Lines a run printed, numbered by its SDK (seq from 1); stream 1 is stdout, 2 stderr. */
 export interface ConsoleLinesTable {
 	experiment_id: string;
@@ -265,6 +299,29 @@ export interface SavedViewsTable {
 	updated_at: Generated<Timestamp>;
 }
 
+/** Read-only links to an experiment, a compare selection or a saved view, for people without an account. */
+export interface ShareLinksTable {
+	id: Generated<string>;
+	workspace_id: string;
+	/** SHA-256 of the link's token (tora_sh_ + 43 base62 characters); the token itself is never stored. */
+	token_hash: Uint8Array;
+	experiment_id: string | null;
+	/** A compare selection (1–100 runs of the link's workspace); runs deleted since are skipped when read. */
+	experiment_ids: string[] | null;
+	view_id: string | null;
+	/** Hides the creator, emails, workspace and project names, host and git details from the shared pages. */
+	anonymous: Generated<boolean>;
+	/** After this the link answers 404; null: never expires. */
+	expires_at: Timestamp | null;
+	/** Set when revoked; a revoked link answers 404 and is kept for the list. */
+	revoked_at: Timestamp | null;
+	created_by: string | null;
+	created_at: Generated<Timestamp>;
+	/** Successful reads of the link's shared content (not of its series). */
+	view_count: Generated<number>;
+	last_viewed_at: Timestamp | null;
+}
+
 export interface SupabaseMigrationsSchemaMigrationsTable {
 	version: string;
 	statements: string[] | null;
@@ -296,10 +353,14 @@ export interface WorkspacesTable {
 	created_by: string | null;
 	created_at: Generated<Timestamp>;
 	updated_at: Generated<Timestamp>;
+	/** Whether the workspace's share links answer; turned off by an admin, every link of it is a 404. */
+	sharing_enabled: Generated<boolean>;
 }
 
 export interface Database {
 	api_keys: ApiKeysTable;
+	artifact_orphans: ArtifactOrphansTable;
+	artifacts: ArtifactsTable;
 	console_lines: ConsoleLinesTable;
 	experiment_context: ExperimentContextTable;
 	experiment_notes: ExperimentNotesTable;
@@ -318,6 +379,7 @@ export interface Database {
 	result_messages: ResultMessagesTable;
 	results: ResultsTable;
 	saved_views: SavedViewsTable;
+	share_links: ShareLinksTable;
 	'supabase_migrations.schema_migrations': SupabaseMigrationsSchemaMigrationsTable;
 	workspace_keys: WorkspaceKeysTable;
 	workspace_members: WorkspaceMembersTable;

@@ -70,6 +70,8 @@ export interface FuzzWorld {
 	memberId: string;
 	/** A pending invitation of the team workspace. */
 	invitationId: string;
+	/** A live share link's token to `experimentId` and `otherExperimentId`. */
+	shareToken: string;
 }
 
 function expectStatus(result: { status: number; body: unknown }, status: number, what: string) {
@@ -117,6 +119,11 @@ export async function buildFuzzWorld(): Promise<FuzzWorld> {
 		201,
 		'reference'
 	);
+	const shared = await api('POST', '/api/share-links', {
+		token: owner.token,
+		body: { experimentIds: [experimentId, otherExperimentId] }
+	});
+	expectStatus(shared, 201, 'share link');
 	const member = await addMember(owner.token, workspaceId, 'viewer');
 	const invitationId = await invite(owner.token, workspaceId, randomEmail('fuzz-invitee'), 'editor');
 	return {
@@ -128,7 +135,8 @@ export async function buildFuzzWorld(): Promise<FuzzWorld> {
 		experimentId,
 		otherExperimentId,
 		memberId: member.userId,
-		invitationId
+		invitationId,
+		shareToken: shared.body.data.token
 	};
 }
 

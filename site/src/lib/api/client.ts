@@ -5,6 +5,7 @@ import { experimentsApi, exportsApi, metricsApi } from './experiments';
 import { projectsApi } from './projects';
 import { runContextApi } from './run-context';
 import { seriesApi } from './series';
+import { shareLinksApi } from './share-links';
 import type { Fetch } from './transport';
 import { keysApi, viewsApi } from './views';
 import { invitationsApi, membersApi, workspacesApi } from './workspaces';
@@ -30,7 +31,8 @@ export function createApiClient({ fetch, credentials }: { fetch: Fetch; credenti
 		projects: projectsApi(call),
 		keys: keysApi(call),
 		analysis: analysisApi(call),
-		runContext: runContextApi(call)
+		runContext: runContextApi(call),
+		shareLinks: shareLinksApi(call)
 	};
 }
 
