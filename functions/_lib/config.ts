@@ -22,6 +22,12 @@ import { DEFAULT_EXPORT_TIMEOUT_MS } from './repositories/metric-export.reposito
 /** Console text one run may store unless TORA_CONSOLE_MAX_BYTES says otherwise: 100 MB. */
 export const DEFAULT_CONSOLE_MAX_BYTES = 100 * 1024 * 1024;
 
+/** The largest artifact file unless TORA_ARTIFACT_MAX_BYTES says otherwise: 5 GB. */
+export const DEFAULT_ARTIFACT_MAX_BYTES = 5 * 1024 ** 3;
+
+/** Artifact bytes one workspace may store unless TORA_ARTIFACT_QUOTA_BYTES says otherwise: 50 GB. */
+export const DEFAULT_ARTIFACT_QUOTA_BYTES = 50 * 1024 ** 3;
+
 export class ConfigError extends Error {}
 
 export const TORA_VERSION = '0.1.0';
@@ -139,6 +145,20 @@ export const EnvSchema = z.object({
 		`a whole number of bytes (unset: ${DEFAULT_CONSOLE_MAX_BYTES})`,
 		wholeAtLeast(1, Number.MAX_SAFE_INTEGER)
 	),
+	// Artifacts.
+	TORA_STORAGE: text,
+	TORA_STORAGE_BUCKET: text.transform((raw) => raw ?? 'artifacts'),
+	SUPABASE_SERVICE_ROLE_KEY: text,
+	TORA_ARTIFACT_MAX_BYTES: checkedNumber(
+		'TORA_ARTIFACT_MAX_BYTES',
+		`a whole number of bytes (unset: ${DEFAULT_ARTIFACT_MAX_BYTES})`,
+		wholeAtLeast(1, Number.MAX_SAFE_INTEGER)
+	),
+	TORA_ARTIFACT_QUOTA_BYTES: checkedNumber(
+		'TORA_ARTIFACT_QUOTA_BYTES',
+		`a whole number of bytes (unset: ${DEFAULT_ARTIFACT_QUOTA_BYTES})`,
+		wholeAtLeast(1, Number.MAX_SAFE_INTEGER)
+	),
 	TORA_AUTH_FAILURES_PER_IP: positiveCount(60),
 	TORA_AUTH_FAILURES_PER_KEY: positiveCount(20),
 	TORA_TRUSTED_PROXIES: list
@@ -148,6 +168,15 @@ export type AuthSetup =
 	| { mode: 'supabase'; supabaseUrl: string; anonKey: string; jwtSecret: string | undefined }
 	| { mode: 'local' }
 	| { mode: 'disabled'; problem: string };
+
+/**
+ * Where artifact bytes live: the data directory (the single server's default), or a private
+ * Supabase Storage bucket (Netlify's default, where functions have no lasting disk).
+ */
+export type StorageSetup =
+	| { kind: 'filesystem' }
+	| { kind: 'supabase'; supabaseUrl: string; serviceKey: string; bucket: string }
+	| { kind: 'disabled'; problem: string };
 
 export interface ToraConfig {
 	runtime: Runtime;
@@ -193,6 +222,12 @@ export interface ToraConfig {
 	crashedAfterMinutes: Setting<number | undefined>;
 	/** `TORA_CONSOLE_MAX_BYTES`: console text one run may store. */
 	consoleMaxBytes: Setting<number>;
+	/** `TORA_STORAGE` (+ `SUPABASE_SERVICE_ROLE_KEY`, `TORA_STORAGE_BUCKET`): where artifacts live. */
+	storage: StorageSetup;
+	/** `TORA_ARTIFACT_MAX_BYTES`: the largest artifact file. */
+	artifactMaxBytes: Setting<number>;
+	/** `TORA_ARTIFACT_QUOTA_BYTES`: artifact bytes one workspace may store. */
+	artifactQuotaBytes: Setting<number>;
 	/** `TORA_AUTH_FAILURES_PER_IP` / `_PER_KEY`: failed authentications allowed per minute. */
 	authFailuresPerIp: number;
 	authFailuresPerKey: number;
@@ -232,6 +267,9 @@ export function loadConfig(env: Environment = process.env, runtime: Runtime = 'f
 			: exportTimeout,
 		crashedAfterMinutes: vars.TORA_CRASHED_AFTER_MINUTES,
 		consoleMaxBytes: withDefault(vars.TORA_CONSOLE_MAX_BYTES, DEFAULT_CONSOLE_MAX_BYTES),
+		storage: storageSetupOf(vars, netlifyProduction),
+		artifactMaxBytes: withDefault(vars.TORA_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_MAX_BYTES),
+		artifactQuotaBytes: withDefault(vars.TORA_ARTIFACT_QUOTA_BYTES, DEFAULT_ARTIFACT_QUOTA_BYTES),
 		authFailuresPerIp: vars.TORA_AUTH_FAILURES_PER_IP,
 		authFailuresPerKey: vars.TORA_AUTH_FAILURES_PER_KEY,
 		trustedProxies: vars.TORA_TRUSTED_PROXIES
@@ -272,6 +310,38 @@ function authSetupOf(vars: z.output<typeof EnvSchema>, netlifyProduction: boolea
 		mode: 'disabled',
 		problem:
 			'Authentication is not configured: set SUPABASE_URL and SUPABASE_ANON_KEY (Supabase Auth), or TORA_AUTH=local for a single-user install.'
+	};
+}
+
+/**
+ * Artifact storage: `TORA_STORAGE=filesystem|supabase`; unset, Supabase Storage on Netlify (a
+ * function's disk does not last) and the data directory elsewhere.
+ */
+function storageSetupOf(vars: z.output<typeof EnvSchema>, netlifyProduction: boolean): StorageSetup {
+	const requested = vars.TORA_STORAGE ?? (netlifyProduction ? 'supabase' : 'filesystem');
+	if (requested === 'filesystem') {
+		if (netlifyProduction) {
+			return { kind: 'disabled', problem: 'TORA_STORAGE=filesystem is refused on Netlify: use supabase.' };
+		}
+		return { kind: 'filesystem' };
+	}
+	if (requested !== 'supabase') {
+		return {
+			kind: 'disabled',
+			problem: `TORA_STORAGE must be "filesystem" or "supabase", not "${requested}".`
+		};
+	}
+	if (!vars.SUPABASE_URL || !vars.SUPABASE_SERVICE_ROLE_KEY) {
+		return {
+			kind: 'disabled',
+			problem: 'Artifact storage in Supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY.'
+		};
+	}
+	return {
+		kind: 'supabase',
+		supabaseUrl: vars.SUPABASE_URL.replace(/\/+$/, ''),
+		serviceKey: vars.SUPABASE_SERVICE_ROLE_KEY,
+		bucket: vars.TORA_STORAGE_BUCKET
 	};
 }
 

@@ -10,7 +10,13 @@ export const PublicConfig = z.object({
 	authProblem: z.string().nullable(),
 	supabaseUrl: z.string().nullable(),
 	supabaseAnonKey: z.string().nullable(),
-	version: z.string()
+	version: z.string(),
+	/** Where artifacts are stored and their limits in bytes (null: a misconfigured limit). */
+	artifacts: z.object({
+		storage: z.enum(['filesystem', 'supabase', 'disabled']),
+		maxFileBytes: z.number().nullable(),
+		quotaBytes: z.number().nullable()
+	})
 });
 export type PublicConfig = z.infer<typeof PublicConfig>;
 

@@ -9,6 +9,7 @@ import type { RunFilter } from '../contracts/experiments.ts';
 import { MAX_TAGS } from '../contracts/rules.ts';
 import { MAX_BULK_MATCHES, type BulkResult } from '../contracts/views.ts';
 import type { Db } from '../db.ts';
+import { sweepOrphanedObjects } from '../storage/artifact-http.ts';
 import type { Database } from '../db-types.ts';
 import { filterSql, type QueryClock } from './experiment-query.ts';
 
@@ -87,7 +88,7 @@ export async function runBulkAction(
 	action: BulkAction,
 	clock: QueryClock
 ): Promise<BulkOutcome> {
-	return db.transaction().execute(async (tx): Promise<BulkOutcome> => {
+	const outcome = await db.transaction().execute(async (tx): Promise<BulkOutcome> => {
 		const runs = await selectRuns(tx, workspaceId, selection, clock);
 		if (runs.length > MAX_BULK_MATCHES) return { kind: 'too-many', limit: MAX_BULK_MATCHES };
 		if (action.action === 'delete') {
@@ -109,4 +110,7 @@ export async function runBulkAction(
 		await writeTags(tx, changed);
 		return { kind: 'done', matched: runs.length, changed: changed.length };
 	});
+	// The deleted runs' artifact objects leave storage once the rows are gone.
+	if (action.action === 'delete' && outcome.kind === 'done') await sweepOrphanedObjects(db);
+	return outcome;
 }

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { sweepOrphanedObjects } from '../storage/artifact-http.ts';
 import {
 	encodeExperimentCursor,
 	MAX_LIST_CONTEXT_CHARS,
@@ -312,6 +313,8 @@ export interface NewExperiment {
 	project?: string | null;
 	/** A source's id for the run: the run already made with it is answered instead. */
 	importKey?: string | null;
+	/** When an imported run started at its source (epoch ms); its `created_at`. */
+	startedAt?: number | null;
 }
 
 export type CreateExperimentOutcome =
@@ -380,7 +383,8 @@ export async function createExperimentIn(
 			tags: input.tags,
 			hyperparams: input.hyperparams,
 			project_id: projectId,
-			import_key: input.importKey ?? null
+			import_key: input.importKey ?? null,
+			...(input.startedAt != null && { created_at: new Date(input.startedAt) })
 		})
 		.onConflict((oc) => oc.constraint('experiments_workspace_import_key').doNothing())
 		.returningAll()
@@ -485,9 +489,13 @@ export async function updateExperiment(
 	return experiment;
 }
 
-/** Series, points, results and references go with it (foreign keys and the series trigger). */
+/**
+ * Series, points, results, references and artifacts go with it (foreign keys and the series
+ * trigger); the artifacts' objects are then removed from storage.
+ */
 export async function deleteExperiment(db: Db, id: string): Promise<boolean> {
 	const deleted = await db.deleteFrom('experiments').where('id', '=', id).returning('id').executeTakeFirst();
+	if (deleted) await sweepOrphanedObjects(db);
 	return deleted !== undefined;
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { WorkspaceRole } from '../contracts/common.ts';
 import type { Db } from '../db.ts';
+import { sweepOrphanedObjects } from '../storage/artifact-http.ts';
 
 export async function findRole(
 	db: Db,
@@ -149,13 +150,18 @@ export type WorkspaceDeletion =
 	/** Personal workspaces exist for as long as their user does. */
 	| { kind: 'personal-workspace' };
 
-/** Deletes a workspace and, by cascade, everything in it. Personal workspaces stay. */
+/**
+ * Deletes a workspace and, by cascade, everything in it; then its artifacts' objects leave
+ * storage. Personal workspaces stay.
+ */
 export async function deleteWorkspace(db: Db, workspaceId: string): Promise<WorkspaceDeletion> {
-	return db.transaction().execute(async (tx) => {
+	const deletion = await db.transaction().execute(async (tx): Promise<WorkspaceDeletion> => {
 		const workspace = await lockWorkspace(tx, workspaceId);
 		if (!workspace) return { kind: 'workspace-not-found' };
 		if (workspace.personal_owner_id) return { kind: 'personal-workspace' };
 		await tx.deleteFrom('workspaces').where('id', '=', workspaceId).execute();
 		return { kind: 'deleted' };
 	});
+	if (deletion.kind === 'deleted') await sweepOrphanedObjects(db);
+	return deletion;
 }

@@ -33,6 +33,7 @@ from ._errors import (  # noqa: E402
     ToraWorkspaceError,
 )
 from ._wandb_style import WandbStyleRun, define_metric, finish, init, log, unwatch, watch  # noqa: E402
+from . import _wrapper  # noqa: E402
 from ._wrapper import (  # noqa: E402
     create_workspace,
     flush,
@@ -45,7 +46,16 @@ from ._wrapper import (  # noqa: E402
     tresult,
 )
 
+
+
+def log_artifact(path: str, name: str = None, overwrite: bool = False) -> None:  # type: ignore[assignment]
+    """Store a file, or every file under a directory, with the current run (`setup()` or `init()`):
+    uploaded in the background, streamed and retried; see `Tora.log_artifact`."""
+    _wrapper._require().log_artifact(path, name, overwrite)
+
+
 __all__ = [
+    "log_artifact",
     "Tora",
     "Api",
     "Run",

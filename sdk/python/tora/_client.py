@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Dict, Mapping, Optional
 
-from . import _config, _console, _context, _heartbeat, _http, _spool, _sysmetrics
+from . import _artifacts, _config, _console, _context, _heartbeat, _http, _spool, _sysmetrics
 from ._errors import (
     ToraAPIError,
     ToraAuthenticationError,
@@ -106,6 +106,8 @@ class Tora:
             _config.retry_timeout() if retry_timeout is None else float(retry_timeout),
             self._spool_dir,
         )
+        self._retry_timeout = _config.retry_timeout() if retry_timeout is None else float(retry_timeout)
+        self._artifacts: Optional[_artifacts.ArtifactUploader] = None
         self._heartbeat: Optional[_heartbeat.Heartbeat] = None
         if _heartbeat.enabled(heartbeat):
             sender = self._sender
@@ -302,6 +304,23 @@ class Tora:
         for name, value in checked:
             self.metric(name, value, step)
 
+    def log_artifact(self, path: str, name: Optional[str] = None, overwrite: bool = False) -> None:
+        """Store a file, or every file under a directory, with the run; `name` is its path in the
+        run (default: the base name). Returns at once: a background thread streams the upload, with
+        retries; shutdown() waits for it (TORA_ARTIFACT_TIMEOUT seconds, default 3600). Other bytes
+        at a stored path are refused unless `overwrite`."""
+        if self._closed:
+            raise ToraMetricError("Cannot log an artifact to a Tora client that has been shut down")
+        if self._artifacts is None:
+            self._artifacts = _artifacts.ArtifactUploader(
+                self._experiment_id, self._base_url, self._api_key, self._retry_timeout
+            )
+        self._artifacts.add(os.fspath(path), name, {"overwrite": True} if overwrite else None)
+
+    def flush_artifacts(self, timeout: Optional[float] = None) -> bool:
+        """Wait until every artifact logged so far is stored (or given up on); True if in time."""
+        return self._artifacts is None or self._artifacts.flush(timeout)
+
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait until everything logged so far was sent (or spooled). True if it was within
         `timeout` seconds (None: no limit)."""
@@ -335,6 +354,10 @@ class Tora:
             self._context.join(max(0.0, deadline - time.monotonic()))
         sender = self._sender
         sender.close(max(0.0, deadline - time.monotonic()))
+        if self._artifacts is not None and not self._artifacts.flush(
+            float(os.environ.get("TORA_ARTIFACT_TIMEOUT") or 3600)
+        ):
+            sys.stderr.write("tora: artifact uploads for experiment %s did not finish in time.\n" % self._experiment_id)
         if status is not None:
             self._set_status(status)
         if sender.spilled:

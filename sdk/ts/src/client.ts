@@ -7,6 +7,7 @@
  *   run.result('accuracy', 0.91);
  *   await run.finish();   // or let the process end: the run is finished (or failed) for you
  */
+import { ArtifactQueue } from './artifacts.js';
 import * as config from './config.js';
 import { ConsoleCapture, writeRealStderr } from './console-capture.js';
 import { captureContext, cutUtf8, type CaptureSwitches, type RunContextBody } from './context.js';
@@ -225,6 +226,8 @@ export class Tora {
 	/** The context being captured and sent; resolves true once the server stored it. */
 	private context: Promise<boolean> | null = null;
 	private readonly contextAbort = new AbortController();
+	/** Made on the first logArtifact(). */
+	private artifactQueue: ArtifactQueue | null = null;
 
 	private constructor(experiment: WireExperiment, settings: Resolved, lastConsoleSeq = 0) {
 		this.experiment = experiment;
@@ -384,6 +387,27 @@ export class Tora {
 		);
 	}
 
+	/**
+	 * Stores a file, or every file under a directory, with the run: `name` is its path in the run
+	 * (default: the file's or directory's base name). Returns at once; the upload runs in the
+	 * background (streamed, retried); finish() waits for it. Different bytes at a stored path are
+	 * refused unless `overwrite`.
+	 */
+	logArtifact(path: string, options: { name?: string; overwrite?: boolean } = {}): void {
+		this.artifactQueue ??= new ArtifactQueue({
+			http: this.settings.http,
+			experimentId: this.experiment.id,
+			retryBudgetMs: this.settings.retryTimeoutMs,
+			onWarning: this.settings.warn
+		});
+		this.artifactQueue.add(path, options.name, { overwrite: options.overwrite });
+	}
+
+	/** Resolves once every artifact logged so far is stored or given up on. Never rejects. */
+	flushArtifacts(): Promise<void> {
+		return this.artifactQueue?.flush() ?? Promise.resolve();
+	}
+
 	/** Resolves once everything logged so far was delivered (or spooled). Never rejects. */
 	flush(): Promise<void> {
 		return this.sender.flush();
@@ -404,7 +428,9 @@ export class Tora {
 				const [contextSent] = await Promise.all([
 					this.awaitContext(timeout),
 					this.sender.close(timeout),
-					this.consoleSender?.close(timeout)
+					this.consoleSender?.close(timeout),
+					// Files take as long as they take to send: their own budget (TORA_ARTIFACT_TIMEOUT, 1 h).
+					this.artifactQueue?.close(config.durationMs(undefined, 'TORA_ARTIFACT_TIMEOUT', 3_600_000))
 				]);
 				const statusSet = await this.setStatus(status);
 				this.report();
