@@ -4,9 +4,11 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Api, CliError } from './cli-api.js';
+import { artifactTable, artifactsGet, artifactsLs, artifactsPut } from './cli-artifacts.js';
 import { exportCsv } from './cli-export.js';
 import { listCsv, listRuns, listTable, resolveExperiment, splitColumns } from './cli-list.js';
 import { printLogs } from './cli-logs.js';
+import { snapshot } from './cli-snapshot.js';
 import { runImport, type ImportKind } from './import/command.js';
 import { listProjects, projectTable } from './cli-projects.js';
 import { formatNumber, printable, shortDate, table, terminalJson } from './cli-format.js';
@@ -33,11 +35,15 @@ Commands:
                                            list runs (every workspace you can see by default)
   experiments show <id|name> [--json]      an experiment: hyperparameters, metric summaries, results
   projects list [--workspace ID] [--json]  list projects and their run counts (every workspace by default)
+  artifacts ls|put|get <experiment> ...    list, upload (a file or directory) or download a run's files
   log <experiment> name=value [...] [--step N] [--result]
                                            log metric points (or final results) from the shell
   export <experiment> [--format long|wide] [--output FILE]
                                            stream the metric points as CSV (to stdout by default)
   logs <experiment> [--follow] [--json]    print a run's console output (stderr lines to stderr)
+  snapshot <id|name>... [--view VIEW] [--output FILE]
+                                           write one self-contained HTML file (charts, tables,
+                                           notes) that opens offline in any browser
   sync [--spool-dir DIR] [--base-url URL] [--retry-timeout S]
                                            upload log entries saved while the server was unreachable
   import tensorboard|mlflow|csv <path> [--workspace W] [--project P]
@@ -224,6 +230,47 @@ project when an SDK creates them with \`project\`; filter runs by one with
 			console.log(projectTable(listing));
 		}
 	},
+	'artifacts ls': {
+		usage: 'tora artifacts ls <experiment> [--json]\n\nThe files stored with a run, by path.',
+		options: { json },
+		async run(values, [id]) {
+			if (!id) usage('which experiment? tora artifacts ls <experiment>');
+			const artifacts = await artifactsLs(Api.fromEnvironment(), id);
+			if (values.json) return print(artifacts);
+			if (artifacts.length === 0) return console.log('No artifacts.');
+			console.log(artifactTable(artifacts));
+		}
+	},
+	'artifacts put': {
+		usage:
+			"tora artifacts put <experiment> <path> [--name N] [--overwrite]\n\nUploads a file, or every file under a directory, as the run's artifact N (default: the base name). The same bytes again are a no-op; other bytes at a stored path need --overwrite.",
+		options: { name: { type: 'string' }, overwrite: { type: 'boolean' }, json },
+		async run(values, [id, path]) {
+			if (!id || !path) usage('tora artifacts put <experiment> <path> [--name N]');
+			const stored = await artifactsPut(Api.fromEnvironment(), id, path, {
+				name: values.name as string | undefined,
+				overwrite: Boolean(values.overwrite)
+			});
+			if (values.json) return print(stored);
+			console.log(`${stored.length} file(s) stored`);
+		}
+	},
+	'artifacts get': {
+		usage:
+			'tora artifacts get <experiment> <name> [-o OUT]\n\nDownloads the artifact <name> (or every artifact under the directory <name>) to OUT (default: its base name), checking each sha256.',
+		options: { out: { type: 'string', short: 'o' } },
+		async run(values, [id, name]) {
+			if (!id || !name) usage('tora artifacts get <experiment> <name> [-o OUT]');
+			for (const file of await artifactsGet(
+				Api.fromEnvironment(),
+				id,
+				name,
+				values.out as string | undefined
+			)) {
+				console.log(file);
+			}
+		}
+	},
 	log: {
 		usage:
 			'tora log <experiment> name=value [name=value...] [--step N] [--result]\n\nWithout --step the server assigns each series its next step. --result logs final values instead of series points.',
@@ -276,6 +323,34 @@ project when an SDK creates them with \`project\`; filter runs by one with
 			const api = Api.fromEnvironment();
 			const id = await resolveExperiment(api, idOrName);
 			await printLogs(api, id, { follow: Boolean(values.follow), json: Boolean(values.json) });
+		}
+	},
+	snapshot: {
+		usage: `tora snapshot <id|name>... [--view VIEW] [--limit N] [--title TEXT] [--output FILE]
+
+One HTML file holding the runs' charts (every metric, about 1,000 points per series; drag to zoom,
+hover for values, a legend to hide runs), hyperparameters, results and notes. It loads nothing
+from the network, so it opens from a disk or an attachment without the server, now or later.
+  --view VIEW     the runs of a saved view (id or name), in its filter and sort order
+  --limit N       runs taken from the view (default 10, at most 100)
+  --title TEXT    the page's title (default: the run's name, or the view's)
+  --output FILE   where to write (default: the title as a file name in this directory)`,
+		options: {
+			view: { type: 'string' },
+			limit: { type: 'string' },
+			title: { type: 'string' },
+			output: { type: 'string', short: 'o' }
+		},
+		async run(values, experiments) {
+			if (experiments.length === 0 && values.view === undefined)
+				usage('which experiments? tora snapshot <id|name>... or tora snapshot --view VIEW');
+			await snapshot(Api.fromEnvironment(), {
+				experiments,
+				view: values.view as string | undefined,
+				limit: positiveInteger(values.limit, 'limit'),
+				title: values.title as string | undefined,
+				output: values.output as string | undefined
+			});
 		}
 	},
 	sync: {
@@ -350,6 +425,9 @@ function find(argv: string[]): { name: string; rest: string[] } | null {
 		return null;
 	}
 	if (first === 'projects') return second === 'list' ? { name: 'projects list', rest } : null;
+	if (first === 'artifacts') {
+		return ['ls', 'put', 'get'].includes(second) ? { name: `artifacts ${second}`, rest } : null;
+	}
 	return Object.hasOwn(commands, first) ? { name: first, rest: argv.slice(1) } : null;
 }
 
