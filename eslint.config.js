@@ -10,6 +10,7 @@ export default ts.config(
 			'node_modules/',
 			'site/.svelte-kit/',
 			'site/build/',
+			'build/',
 			'.netlify/',
 			'.tora/',
 			'sdk/ts/dist/',

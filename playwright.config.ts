@@ -49,8 +49,9 @@ export default defineConfig({
 		}
 	],
 	webServer: {
-		// Node directly (not npx) so stopping the server stops the whole thing.
-		command: 'node --import tsx server/start.ts',
+		// The compiled production server (`npm run build` writes build/server/, as it writes
+		// site/build), run by node directly (not npm) so stopping the server stops the whole thing.
+		command: 'node build/server/start.js',
 		url: `http://127.0.0.1:${port}/api/health`,
 		reuseExistingServer: false,
 		timeout: 120_000,

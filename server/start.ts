@@ -1,6 +1,8 @@
 /**
  * `npm start`: the production single server over the prebuilt site (site/build). It refuses to
  * start without an authentication setup; `TORA_AUTH=local` is honoured only when given explicitly.
+ * `npm start` runs this file compiled (`npm run build` → build/server/start.js); tests and tools run
+ * the source through tsx (`node --import tsx server/start.ts`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
