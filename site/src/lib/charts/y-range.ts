@@ -28,7 +28,7 @@ export function yBounds(
 	range: YRange,
 	log: boolean
 ): [number, number] | null {
-	const values = collect(columns, from, to, log);
+	const values = collect(columns, from, to, log, range.kind === 'clip');
 	const fixed = range.kind === 'fixed' ? fixedSides(range, log) : { min: null, max: null };
 	if (fixed.min !== null && fixed.max !== null && fixed.min < fixed.max)
 		return out([fixed.min, fixed.max], log);
@@ -53,7 +53,14 @@ interface Collected {
 	sample: number[];
 }
 
-function collect(columns: readonly Column[], from: number, to: number, log: boolean): Collected {
+/** Min, max and count of the values; `sampled`: also the sample percentiles are taken from. */
+function collect(
+	columns: readonly Column[],
+	from: number,
+	to: number,
+	log: boolean,
+	sampled: boolean
+): Collected {
 	let count = 0;
 	let min = Infinity;
 	let max = -Infinity;
@@ -71,14 +78,16 @@ function collect(columns: readonly Column[], from: number, to: number, log: bool
 	const stride = Math.max(1, Math.ceil(count / MAX_SAMPLE));
 	const sample: number[] = [];
 	let seen = 0;
-	for (const column of columns) {
-		const end = Math.min(to, column.length - 1);
-		for (let i = Math.max(from, 0); i <= end; i++) {
-			const v = column[i];
-			if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) continue;
-			if (seen++ % stride === 0) sample.push(log ? Math.log10(v) : v);
+	// Every zoom ranges y again on every chart: only `clip` needs the second pass.
+	if (sampled)
+		for (const column of columns) {
+			const end = Math.min(to, column.length - 1);
+			for (let i = Math.max(from, 0); i <= end; i++) {
+				const v = column[i];
+				if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) continue;
+				if (seen++ % stride === 0) sample.push(log ? Math.log10(v) : v);
+			}
 		}
-	}
 	return { count, min, max, sample };
 }
 
