@@ -26,12 +26,13 @@ test('edit, download and delete an experiment through its dialogs; an expired se
 	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 	await expect(page.getByRole('heading', { name: 'dialog-run', level: 1 })).toBeVisible();
 
-	// Edit: a rejected field is shown beside its input; Escape closes without saving.
+	// Edit: a field the server would refuse is marked as it is typed, and saving waits for a fix;
+	// Escape closes without saving.
 	await page.getByRole('button', { name: 'Edit' }).click();
 	const edit = page.getByRole('dialog', { name: 'Edit experiment' });
 	await edit.getByLabel('Name').fill('');
-	await edit.getByRole('button', { name: 'Save changes' }).click();
-	await expect(edit.locator('#edit-name-error')).toBeVisible();
+	await expect(edit.locator('#edit-name-error')).toHaveText('name must not be empty');
+	await expect(edit.getByRole('button', { name: 'Save changes' })).toBeDisabled();
 	await page.keyboard.press('Escape');
 	await expect(edit).toBeHidden();
 	await page.getByRole('button', { name: 'Edit' }).click();

@@ -58,7 +58,7 @@ test('the dashboard filters by project, a run links to its project and moves to 
 
 	// Moving the run to a new project makes the project.
 	await page.getByRole('button', { name: 'Edit', exact: true }).click();
-	await page.getByLabel('Project').fill('detection');
+	await page.getByLabel('Project', { exact: true }).fill('detection');
 	await page.getByRole('button', { name: 'Save changes' }).click();
 	await expect(page.getByTestId('experiment-project')).toHaveText('detection');
 	await page.getByTestId('experiment-project').click();

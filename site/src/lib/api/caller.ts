@@ -7,6 +7,7 @@ import {
 	type Method,
 	type RequestOptions
 } from './transport';
+import { readBody, type DownloadOptions } from './progress';
 
 /** Where the bearer token comes from: the signed-in session (`session.svelte.ts`), or a fake in tests. */
 export interface Credentials {
@@ -27,8 +28,8 @@ export interface DownloadedFile {
 export interface Caller {
 	/** A call answered with an envelope: its `data`, or an ApiError. */
 	json<T>(method: Method, path: ApiPath, options?: Pick<RequestOptions, 'query' | 'body'>): Promise<T>;
-	/** A `GET` answered with a file. */
-	file(path: ApiPath, query?: URLSearchParams): Promise<DownloadedFile>;
+	/** A `GET` answered with a file, read as it streams in (progress, cancel). */
+	file(path: ApiPath, query?: URLSearchParams, options?: DownloadOptions): Promise<DownloadedFile>;
 }
 
 /**
@@ -55,11 +56,12 @@ export function createCaller(fetch: Fetch, credentials?: Credentials): Caller {
 		async json<T>(method: Method, path: ApiPath, options: Pick<RequestOptions, 'query' | 'body'> = {}) {
 			return readData<T>(await respond(method, path, options));
 		},
-		async file(path: ApiPath, query?: URLSearchParams) {
-			const response = await respond('GET', path, { query, expect: 'file' });
+		async file(path: ApiPath, query?: URLSearchParams, { signal, onProgress }: DownloadOptions = {}) {
+			const response = await respond('GET', path, { query, expect: 'file', signal });
 			if (!response.ok) throw await readFailure(response, 'Download');
 			const disposition = response.headers.get('content-disposition') ?? '';
-			return { blob: await response.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? null };
+			const blob = await readBody(response, onProgress);
+			return { blob, filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? null };
 		}
 	};
 }

@@ -14,6 +14,7 @@ import type {
 import type { ExportQuery, SeriesRead } from '$contracts/logs';
 import type { BulkBody, BulkResult } from '$contracts/views';
 import type { Caller } from './caller';
+import type { DownloadOptions } from './progress';
 import { apiPath } from './transport';
 
 /** One page of a workspace's experiments, as `GET /api/workspaces/:id/experiments` takes it. */
@@ -124,7 +125,7 @@ export type ExportFormat = z.output<typeof ExportQuery>['format'];
 export function exportsApi(call: Caller) {
 	return {
 		/** Every metric point as CSV: `long` (a row per point) or `wide` (a row per step). */
-		csv: (experimentId: string, format: ExportFormat) =>
-			call.file(apiPath('experiments', experimentId, 'export.csv'), new URLSearchParams({ format }))
+		csv: (experimentId: string, format: ExportFormat, options?: DownloadOptions) =>
+			call.file(apiPath('experiments', experimentId, 'export.csv'), new URLSearchParams({ format }), options)
 	};
 }

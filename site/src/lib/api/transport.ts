@@ -13,6 +13,8 @@ export interface RequestOptions {
 	token?: string | null;
 	/** `json` (the default) asks for an envelope; `file` for a download (e.g. a CSV export). */
 	expect?: 'json' | 'file';
+	/** Aborts the request (and a body still streaming): the server sees the client go away. */
+	signal?: AbortSignal;
 }
 
 /** `/api/` followed by the segments, each URL-encoded, so an id can never change the path. */
@@ -25,7 +27,7 @@ export async function send(
 	fetch: Fetch,
 	method: Method,
 	path: ApiPath,
-	{ query, body, token, expect = 'json' }: RequestOptions = {}
+	{ query, body, token, expect = 'json', signal }: RequestOptions = {}
 ): Promise<Response> {
 	const headers: Record<string, string> = expect === 'json' ? { accept: 'application/json' } : {};
 	if (body !== undefined) headers['content-type'] = 'application/json';
@@ -35,9 +37,12 @@ export async function send(
 		return await fetch(`${path}${search}`, {
 			method,
 			headers,
-			body: body === undefined ? undefined : JSON.stringify(body)
+			body: body === undefined ? undefined : JSON.stringify(body),
+			signal
 		});
-	} catch {
+	} catch (error) {
+		// A cancel is the caller's own doing, not a network failure: let it through as it is.
+		if (signal?.aborted) throw error;
 		throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the server. Check your connection.');
 	}
 }

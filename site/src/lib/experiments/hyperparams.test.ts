@@ -1,48 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-	buildHyperparams,
-	formatNumber,
-	formatValue,
-	hyperparamRows,
-	parseHyperparamInput,
-	parseTags
-} from './hyperparams';
-
-describe('parseHyperparamInput', () => {
-	it.each([
-		['0.001', 0.001],
-		[' 42 ', 42],
-		['-3', -3],
-		['1e-4', 0.0001],
-		['.5', 0.5],
-		['true', true],
-		['false', false]
-	])('%j → %j', (input, expected) => {
-		expect(parseHyperparamInput(input)).toBe(expected);
-	});
-
-	// Only plain finite numbers and lower-case booleans are typed; everything else stays as written.
-	it.each(['True', 'adam', '1e999', '0x10', '', '12abc', 'Infinity', 'NaN'])('keeps %j as text', (input) => {
-		expect(parseHyperparamInput(input)).toBe(input);
-	});
-});
-
-describe('buildHyperparams', () => {
-	it('types values, skips blank rows and flags problems by row', () => {
-		const result = buildHyperparams([
-			{ key: ' lr ', value: '0.01' },
-			{ key: '', value: '' },
-			{ key: 'amp', value: 'true' },
-			{ key: 'lr', value: '3' },
-			{ key: '', value: 'orphan' }
-		]);
-		expect(result.hyperparams).toEqual([
-			{ key: 'lr', value: 0.01 },
-			{ key: 'amp', value: true }
-		]);
-		expect(Object.keys(result.errors)).toEqual(['3', '4']);
-	});
-});
+import { formatNumber, formatValue, hyperparamRows, parseTags } from './hyperparams';
 
 describe('parseTags', () => {
 	it('splits on commas, trims and drops case-insensitive repeats', () => {

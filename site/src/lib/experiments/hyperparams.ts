@@ -1,55 +1,5 @@
 import type { Experiment, HyperparamValue } from '$contracts/experiments';
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/**
- * What a typed value means: a finite number when it reads as one, `true`/`false` as booleans,
- * anything else as the text itself (trimmed). "1e999" overflows, so it stays text.
- */
-export function parseHyperparamInput(text: string): HyperparamValue {
-	const trimmed = text.trim();
-	if (NUMBER.test(trimmed)) {
-		const value = Number(trimmed);
-		if (Number.isFinite(value)) return value;
-	}
-	if (trimmed === 'true') return true;
-	if (trimmed === 'false') return false;
-	return trimmed;
-}
-
-export function valueKind(value: HyperparamValue): 'number' | 'boolean' | 'text' {
-	return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'text';
-}
-
-export interface HyperparamDraft {
-	key: string;
-	value: string;
-}
-
-export interface HyperparamBuild {
-	hyperparams: { key: string; value: HyperparamValue }[];
-	/** Messages by row index. */
-	errors: Record<number, string>;
-}
-
-/** The form's key/value rows as the API wants them; fully blank rows are ignored. */
-export function buildHyperparams(rows: HyperparamDraft[]): HyperparamBuild {
-	const hyperparams: HyperparamBuild['hyperparams'] = [];
-	const errors: Record<number, string> = {};
-	const seen = new Set<string>();
-	rows.forEach((row, index) => {
-		const key = row.key.trim();
-		if (!key && !row.value.trim()) return;
-		if (!key) errors[index] = 'Give this value a name';
-		else if (seen.has(key)) errors[index] = `"${key}" is already used`;
-		else {
-			seen.add(key);
-			hyperparams.push({ key, value: parseHyperparamInput(row.value) });
-		}
-	});
-	return { hyperparams, errors };
-}
-
 /** "a, b,,c" → ["a", "b", "c"], dropping repeats that differ only in case (as the API does). */
 export function parseTags(text: string): string[] {
 	const seen = new Set<string>();
