@@ -21,6 +21,8 @@ export const GROUPS = [
 	'Projects',
 	'Experiments',
 	'Logging, series and export',
+	'Share links',
+	'Artifacts',
 	'MLflow compatibility'
 ] as const;
 

@@ -5,7 +5,7 @@
  * so a 400 never hides an authorization decision. A new endpoint fails this file until its row
  * is added; a row for a route that no longer exists fails it too.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../functions/_lib/api-key-secret.ts';
@@ -38,8 +38,10 @@ const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
  * - `expiredKey`: the owner's unscoped key, created with an expiry that has since passed;
  * - `otherWorkspaceKey`: the owner's key scoped to the owner's personal workspace;
  * - `viewerKey` … `ownerKey`: each role's key scoped to the workspace itself (its own scope).
- * `expiredJwt` is the owner's token, correctly signed, expired an hour ago. The four 401 callers
- * act on the owner's targets, so a leak would show as a success.
+ * `expiredJwt` is the owner's token, correctly signed, expired an hour ago. `shareToken` is a live
+ * share link's token (to the workspace's experiment) sent as a credential: it opens only
+ * `/api/shared/*`, which take it from the path and read no credential. The 401 callers act on the
+ * owner's targets, so a leak would show as a success.
  */
 const ACTORS = [
 	'anonymous',
@@ -56,7 +58,8 @@ const ACTORS = [
 	'viewerKey',
 	'editorKey',
 	'adminKey',
-	'ownerKey'
+	'ownerKey',
+	'shareToken'
 ] as const;
 type Actor = (typeof ACTORS)[number];
 type Person = Role | 'nonMember';
@@ -86,7 +89,8 @@ const ACTOR: Record<Actor, ActorSpec> = {
 	viewerKey: { credential: 'key', person: 'viewer', role: 'viewer', scope: 'here' },
 	editorKey: { credential: 'key', person: 'editor', role: 'editor', scope: 'here' },
 	adminKey: { credential: 'key', person: 'admin', role: 'admin', scope: 'here' },
-	ownerKey: { credential: 'key', person: 'owner', role: 'owner', scope: 'here' }
+	ownerKey: { credential: 'key', person: 'owner', role: 'owner', scope: 'here' },
+	shareToken: { credential: 'invalid', person: 'owner' }
 };
 
 /**
@@ -129,6 +133,9 @@ interface World {
 	/** In the workspace: three points of `train/loss`, a result, and a reference to `baseId`. */
 	experimentId: string;
 	baseId: string;
+	/** Tokens of share links to `experimentId`: one live, one revoked. */
+	shareToken: string;
+	revokedShareToken: string;
 }
 
 /** What one call sends; path parameters fill the route's own pattern. */
@@ -148,6 +155,8 @@ interface Options {
 	 * items. Expected exactly for the callers that may read the workspace (grid: `200+` / `200-`).
 	 */
 	reveals?: (data: unknown, world: World) => boolean;
+	/** The success body is not JSON (a downloaded file): only its status is checked. */
+	bytes?: true;
 }
 
 interface Case extends Options {
@@ -184,6 +193,48 @@ async function freshExperiment(w: World): Promise<string> {
 	});
 	if (result.status !== 201) throw new Error(`fresh experiment: ${JSON.stringify(result.body)}`);
 	return result.body.data.id;
+}
+
+/** The bytes the artifact rows upload: what `apiResponse` sends for the body `'x'` (its JSON). */
+const ARTIFACT_BYTES = '"x"';
+const ARTIFACT_SHA256 = createHash('sha256').update(ARTIFACT_BYTES).digest('hex');
+
+/** A pending upload to the workspace's experiment: its artifact id and single-use upload token. */
+async function freshUpload(w: World): Promise<{ artifactId: string; token: string }> {
+	const result = await api('POST', `/api/experiments/${w.experimentId}/artifacts`, {
+		token: w.users.owner.token,
+		body: { path: `matrix/${randomUUID()}.txt`, size: ARTIFACT_BYTES.length, sha256: ARTIFACT_SHA256 }
+	});
+	if (result.status !== 201) throw new Error(`fresh upload: ${JSON.stringify(result.body)}`);
+	const url = new URL(result.body.data.upload.url);
+	return { artifactId: result.body.data.artifact.id, token: url.pathname.split('/').pop()! };
+}
+
+/** A pending upload whose bytes are stored, ready to complete. */
+async function freshUploaded(w: World): Promise<string> {
+	const { artifactId, token } = await freshUpload(w);
+	const put = await api('PUT', `/api/artifact-uploads/${token}`, { rawBody: ARTIFACT_BYTES });
+	if (put.status !== 200) throw new Error(`fresh upload's bytes: ${JSON.stringify(put.body)}`);
+	return artifactId;
+}
+
+/** A complete artifact of the workspace's experiment. */
+async function freshArtifact(w: World): Promise<string> {
+	const artifactId = await freshUploaded(w);
+	const done = await api('POST', `/api/experiments/${w.experimentId}/artifacts/${artifactId}/complete`, {
+		token: w.users.owner.token
+	});
+	if (done.status !== 200) throw new Error(`fresh artifact: ${JSON.stringify(done.body)}`);
+	return artifactId;
+}
+
+/** A download URL's token for a complete artifact. */
+async function freshDownloadToken(w: World): Promise<string> {
+	const artifactId = await freshArtifact(w);
+	const grant = await api('GET', `/api/experiments/${w.experimentId}/artifacts/${artifactId}/download`, {
+		token: w.users.owner.token
+	});
+	return new URL(grant.body.data.url).pathname.split('/').pop()!;
 }
 
 async function freshReference(w: World): Promise<string> {
@@ -229,6 +280,16 @@ async function freshProject(w: World): Promise<string> {
 		.returning('id')
 		.executeTakeFirstOrThrow();
 	return id;
+}
+
+/** A share link to the workspace's experiment, made by the owner. */
+async function freshShareLink(w: World): Promise<string> {
+	const result = await api('POST', '/api/share-links', {
+		token: w.users.owner.token,
+		body: { experimentId: w.experimentId }
+	});
+	if (result.status !== 201) throw new Error(`fresh share link: ${JSON.stringify(result.body)}`);
+	return result.body.data.id;
 }
 
 /** A saved view of the workspace, written straight to the table. */
@@ -302,8 +363,12 @@ const inWorkspace = (w: World) => ({ id: w.workspaceId });
 const onExperiment = (w: World) => ({ id: w.experimentId });
 const CREATED = { success: 201 };
 const MLFLOW_SCOPED_ELSEWHERE: Options = { except: { otherWorkspaceKey: 404 } };
-/** Tora stores no artifacts: every authenticated call is MLflow's 404 ENDPOINT_NOT_FOUND. */
-const NO_ARTIFACTS: Options = { success: 404 };
+/** MLflow's multipart uploads are not offered: every authenticated call is 404 ENDPOINT_NOT_FOUND. */
+const NO_MULTIPART: Options = { success: 404 };
+/** `artifacts/<experiment>/<run>/artifacts/<path>`: where MLflow's client puts a run's file. */
+const mlflowArtifact = (w: World, path: string) => ({
+	'0': `artifacts/0/${w.experimentId}/artifacts/${path}`
+});
 
 /**
  * THE table: one entry per (method, route), and more where the target changes the answer (whose
@@ -364,12 +429,23 @@ const CASES: Case[] = [
 	entry('POST /api/workspaces/:id/views',                                      atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { name: `matrix view ${randomUUID()}`, state: { filter: 'hp.lr < 0.01', sort: 'metric."train/loss".min' } } }), CREATED),
 	entry('PATCH /api/workspaces/:id/views/:viewId (a fresh view)',              atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) }, body: { isDefault: true } })),
 	entry('DELETE /api/workspaces/:id/views/:viewId (a fresh view)',             atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), viewId: await freshView(w) } })),
+	entry('GET /api/share-links',                                                atLeast('viewer', 'session'), async (w) => ({ query: `workspaceId=${w.workspaceId}` })),
+	entry('POST /api/share-links (a run)',                                       atLeast('editor', 'session'), async (w) => ({ body: { experimentId: w.experimentId, anonymous: true } }), CREATED),
+	entry('DELETE /api/share-links/:id (a fresh link)',                          atLeast('editor', 'session'), async (w) => ({ params: { id: await freshShareLink(w) } })),
+	// Turning sharing on or off changes who can read the workspace's runs. On, so no other cell changes.
+	entry('PUT /api/workspaces/:id/sharing',                                     atLeast('admin', 'session'),  async (w) => ({ params: inWorkspace(w), body: { enabled: true } })),
 	entry('GET /api/workspaces/:id/projects',                                    atLeast('viewer'),            async (w) => ({ params: inWorkspace(w) })),
 	entry('POST /api/workspaces/:id/projects',                                   atLeast('editor'),            async (w) => ({ params: inWorkspace(w), body: { name: `matrix project ${randomUUID()}` } }), CREATED),
 	entry('GET /api/workspaces/:id/projects/:projectId (a fresh project)',       atLeast('viewer'),            async (w) => ({ params: { ...inWorkspace(w), projectId: await freshProject(w) } })),
 	entry('PATCH /api/workspaces/:id/projects/:projectId (a fresh project)',     atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), projectId: await freshProject(w) }, body: { description: 'renamed by the matrix' } })),
 	entry('DELETE /api/workspaces/:id/projects/:projectId (a fresh project)',    atLeast('editor'),            async (w) => ({ params: { ...inWorkspace(w), projectId: await freshProject(w) } })),
 	entry('POST /api/analysis/importance (a workspace’s runs)',                  atLeast('viewer'),            async (w) => ({ body: { workspaceId: w.workspaceId, filter: 'tag = matrix', target: 'result.test_accuracy' } })),
+
+	// Shared pages: the token in the path decides, whatever credential comes along; a revoked one is 404 for all.
+	entry('GET /api/shared/:token (a live link)',                                PUBLIC,                       async (w) => ({ params: { token: w.shareToken } })),
+	entry('GET /api/shared/:token (a revoked link)',                             PUBLIC,                       async (w) => ({ params: { token: w.revokedShareToken } }), { success: 404 }),
+	entry('POST /api/shared/:token/series (a live link)',                        PUBLIC,                       async (w) => ({ params: { token: w.shareToken }, body: { experimentIds: [w.experimentId, w.baseId], metrics: ['train/loss'] } })),
+	entry('POST /api/shared/:token/series (a revoked link)',                     PUBLIC,                       async (w) => ({ params: { token: w.revokedShareToken }, body: { experimentIds: [w.experimentId], metrics: ['train/loss'] } }), { success: 404 }),
 
 	// Experiments: the experiment's workspace decides; any key or session with the role may act (the SDK's path).
 	entry('POST /api/experiments',                                               atLeast('editor'),            async (w) => ({ body: { name: 'matrix create', workspaceId: w.workspaceId, description: null, hyperparams: [{ key: 'lr', value: 0.01 }], tags: ['matrix'] } }), CREATED),
@@ -398,10 +474,20 @@ const CASES: Case[] = [
 	entry('POST /api/2.0/mlflow/experiments/:action (set-experiment-tag, a fresh project)', atLeast('editor'), async (w) => ({ params: { action: 'set-experiment-tag' }, body: { experiment_id: await freshProject(w), key: 'k', value: 'v' } }), MLFLOW_SCOPED_ELSEWHERE),
 	entry('GET /api/2.0/mlflow/metrics/:action (get-history)',                    atLeast('viewer'),            async (w) => ({ params: { action: 'get-history' }, query: `run_id=${w.experimentId}&metric_key=train/loss` }), MLFLOW_SCOPED_ELSEWHERE),
 	entry('POST /api/2.0/mlflow/metrics/:action (no such POST)',                  ANY_CREDENTIAL,               async () => ({ params: { action: 'get-history' }, body: {} }), { success: 405 }),
-	entry('GET /api/2.0/mlflow-artifacts/*',                                      ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS),
-	entry('PUT /api/2.0/mlflow-artifacts/*',                                      ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS),
-	entry('POST /api/2.0/mlflow-artifacts/*',                                     ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS),
-	entry('DELETE /api/2.0/mlflow-artifacts/*',                                   ANY_CREDENTIAL,               async () => ({}), NO_ARTIFACTS)
+	entry('GET /api/2.0/mlflow-artifacts/* (list a run\'s files)',                atLeast('viewer'),            async (w) => ({ params: { '0': 'artifacts' }, query: `path=0/${w.experimentId}/artifacts` }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('PUT /api/2.0/mlflow-artifacts/* (a file of the run)',                  atLeast('editor'),            async (w) => ({ params: mlflowArtifact(w, `matrix/${randomUUID()}.txt`), body: 'x' }), MLFLOW_SCOPED_ELSEWHERE),
+	entry('POST /api/2.0/mlflow-artifacts/*',                                     ANY_CREDENTIAL,               async () => ({ params: { '0': 'mpu/create' } }), NO_MULTIPART),
+	entry('DELETE /api/2.0/mlflow-artifacts/* (a file of the run)',               atLeast('editor'),            async (w) => ({ params: mlflowArtifact(w, `matrix/${randomUUID()}.txt`) }), MLFLOW_SCOPED_ELSEWHERE),
+
+	// Artifacts: the experiment's role decides; the upload and download URLs are their own credential.
+	entry('GET /api/experiments/:id/artifacts',                                  atLeast('viewer'),            async (w) => ({ params: onExperiment(w) })),
+	entry('POST /api/experiments/:id/artifacts',                                 atLeast('editor'),            async (w) => ({ params: onExperiment(w), body: { path: `matrix/${randomUUID()}.txt`, size: ARTIFACT_BYTES.length, sha256: ARTIFACT_SHA256 } }), CREATED),
+	entry('GET /api/experiments/:id/artifacts/:artifactId (a stored one)',       atLeast('viewer'),            async (w) => ({ params: { ...onExperiment(w), artifactId: await freshArtifact(w) } })),
+	entry('DELETE /api/experiments/:id/artifacts/:artifactId (a stored one)',    atLeast('editor'),            async (w) => ({ params: { ...onExperiment(w), artifactId: await freshArtifact(w) } })),
+	entry('POST /api/experiments/:id/artifacts/:artifactId/complete (uploaded)', atLeast('editor'),            async (w) => ({ params: { ...onExperiment(w), artifactId: await freshUploaded(w) } })),
+	entry('GET /api/experiments/:id/artifacts/:artifactId/download (a stored one)', atLeast('viewer'),         async (w) => ({ params: { ...onExperiment(w), artifactId: await freshArtifact(w) } })),
+	entry('PUT /api/artifact-uploads/:token (a fresh upload URL)',               PUBLIC,                       async (w) => ({ params: { token: (await freshUpload(w)).token }, body: 'x' })),
+	entry('GET /api/artifact-downloads/:token (a fresh download URL)',           PUBLIC,                       async (w) => ({ params: { token: await freshDownloadToken(w) } }), { bytes: true })
 ];
 
 /** The status the table decides for one cell. */
@@ -436,7 +522,9 @@ const caseName = (c: Case) => (c.variant ? `${c.route} (${c.variant})` : c.route
 
 function pathFor(route: string, params: Record<string, string> = {}): string {
 	const pattern = route.slice(route.indexOf(' ') + 1);
-	return pattern.replace(/:(\w+)/g, (_, name: string) => {
+	// A `*` route takes its rest of the path as it is (MLflow's artifact paths have slashes).
+	const rest = pattern.endsWith('/*') && '0' in params ? `${pattern.slice(0, -1)}${params['0']}` : pattern;
+	return rest.replace(/:(\w+)/g, (_, name: string) => {
 		if (!(name in params)) throw new Error(`${route}: no value for :${name}`);
 		return encodeURIComponent(params[name]);
 	});
@@ -482,6 +570,7 @@ async function runCell(c: Case, actorName: Actor, w: World): Promise<string | un
 		}
 		return undefined;
 	}
+	if (c.bytes) return undefined;
 	if (c.route.endsWith('.csv')) {
 		const csv =
 			(response.headers.get('content-type') ?? '').startsWith('text/csv') && text.includes('train/loss');
@@ -602,6 +691,20 @@ async function buildWorld(): Promise<World> {
 		'base experiment'
 	);
 	const baseId = base.body.data.id;
+	const [shared, revokedShare] = await Promise.all(
+		[0, 1].map((n) =>
+			expectOk(
+				api('POST', '/api/share-links', { token: editor.token, body: { experimentId } }),
+				201,
+				`share link ${n}`
+			)
+		)
+	);
+	await expectOk(
+		api('DELETE', `/api/share-links/${revokedShare.body.data.id}`, { token: editor.token }),
+		200,
+		'revoke share link'
+	);
 	await expectOk(
 		api('POST', `/api/experiments/${experimentId}/logs/batch`, {
 			token: editor.token,
@@ -633,6 +736,8 @@ async function buildWorld(): Promise<World> {
 		host,
 		experimentId,
 		baseId,
+		shareToken: shared.body.data.token,
+		revokedShareToken: revokedShare.body.data.token,
 		credentials: {
 			anonymous: {},
 			badKey: { apiKey: badKey },
@@ -648,7 +753,8 @@ async function buildWorld(): Promise<World> {
 			viewerKey: { apiKey: viewerKey.key },
 			editorKey: { apiKey: editorKey.key },
 			adminKey: { apiKey: adminKey.key },
-			ownerKey: { apiKey: ownerKey.key }
+			ownerKey: { apiKey: ownerKey.key },
+			shareToken: { token: shared.body.data.token }
 		}
 	};
 }
@@ -669,82 +775,98 @@ describe(`authorization: ${ROUTE_KEYS.length} routes × ${ACTORS.length} actors 
 
 	it('generates exactly these expectations', () => {
 		expect(renderGrid()).toMatchInlineSnapshot(`
-			"                                                                               anonymous badKey revokedKey expiredKey expiredJwt otherKey nonMember viewer editor admin owner viewerKey editorKey adminKey ownerKey
-			GET /api/health                                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
-			GET /api/config                                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
-			POST /api/auth/local                                                                 200    200        200        200        200      200       200    200    200   200   200       200       200      200      200
-			GET /api/me                                                                          401    401        401        401        401      200       200    200    200   200   200       200       200      200      200
-			GET /api/workspaces                                                                  401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/workspaces                                                                 401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
-			POST /api/experiments/batch                                                          401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/series                                                                     401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			POST /api/analysis/importance (runs by id)                                           401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+
-			GET /api/api-keys                                                                    401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/api-keys (unscoped)                                                        401    401        401        401        401      403       201    201    201   201   201       403       403      403      403
-			POST /api/api-keys (scoped to the workspace)                                         401    401        401        401        401      403       404    201    201   201   201       403       403      403      403
-			DELETE /api/api-keys/:id (own key)                                                   401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			DELETE /api/api-keys/:id (someone else’s key)                                        401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
-			GET /api/invitations                                                                 401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/accept (addressed to the caller)                           401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/accept (addressed to someone else)                         401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
-			POST /api/invitations/:id/decline (addressed to the caller)                          401    401        401        401        401      403       200    200    200   200   200       403       403      403      403
-			POST /api/invitations/:id/decline (addressed to someone else)                        401    401        401        401        401      403       404    404    404   404   404       403       403      403      403
-			GET /api/workspaces/:id                                                              401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id                                                            401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
-			DELETE /api/workspaces/:id (a clone)                                                 401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			POST /api/workspaces/:id/leave (a clone)                                             401    401        401        401        401      403       404    200    200   200   409       403       403      403      403
-			POST /api/workspaces/:id/transfer (a clone, to its admin)                            401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/members                                                      401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id/members/:userId (a viewer → editor)                        401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
-			PATCH /api/workspaces/:id/members/:userId (a viewer → admin)                         401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			PATCH /api/workspaces/:id/members/:userId (an admin → editor)                        401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			DELETE /api/workspaces/:id/members/:userId (an editor)                               401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
-			DELETE /api/workspaces/:id/members/:userId (an admin)                                401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/invitations                                                  401    401        401        401        401      403       404    403    403   200   200       403       403      200      200
-			POST /api/workspaces/:id/invitations (as viewer)                                     401    401        401        401        401      403       404    403    403   201   201       403       403      403      403
-			POST /api/workspaces/:id/invitations (as admin)                                      401    401        401        401        401      403       404    403    403   403   201       403       403      403      403
-			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)                     401    401        401        401        401      403       404    403    403   200   200       403       403      403      403
-			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)                      401    401        401        401        401      403       404    403    403   403   200       403       403      403      403
-			GET /api/workspaces/:id/experiments                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/workspaces/:id/experiments/bulk (tags a fresh run)                         401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/workspaces/:id/keys                                                         401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/workspaces/:id/views                                                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/workspaces/:id/views                                                       401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			PATCH /api/workspaces/:id/views/:viewId (a fresh view)                               401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			DELETE /api/workspaces/:id/views/:viewId (a fresh view)                              401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/workspaces/:id/projects                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/workspaces/:id/projects                                                    401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			GET /api/workspaces/:id/projects/:projectId (a fresh project)                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/workspaces/:id/projects/:projectId (a fresh project)                      401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			DELETE /api/workspaces/:id/projects/:projectId (a fresh project)                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			POST /api/analysis/importance (a workspace’s runs)                                   401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments                                                                401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			GET /api/experiments/:id                                                             401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PATCH /api/experiments/:id                                                           401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			DELETE /api/experiments/:id (a fresh one)                                            401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			POST /api/experiments/:id/logs                                                       401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			POST /api/experiments/:id/logs/batch                                                 401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			POST /api/experiments/:id/heartbeat                                                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/experiments/:id/metrics                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/results                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/export.csv                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			GET /api/experiments/:id/references                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments/:id/references (to a fresh one)                                401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			DELETE /api/experiments/:id/references/:referencedId (a fresh link)                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/experiments/:id/context (a fresh one)                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			PUT /api/experiments/:id/context                                                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200
-			GET /api/experiments/:id/console                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200
-			POST /api/experiments/:id/console                                                    401    401        401        401        401      403       404    403    201   201   201       403       201      201      201
-			GET /api/2.0/mlflow/runs/:action (get)                                               401    401        401        401        401      404       404    200    200   200   200       200       200      200      200
-			POST /api/2.0/mlflow/runs/:action (log-batch)                                        401    401        401        401        401      404       404    403    200   200   200       403       200      200      200
-			GET /api/2.0/mlflow/experiments/:action (get, a fresh project)                       401    401        401        401        401      404       404    200    200   200   200       200       200      200      200
-			POST /api/2.0/mlflow/experiments/:action (set-experiment-tag, a fresh project)       401    401        401        401        401      404       404    403    200   200   200       403       200      200      200
-			GET /api/2.0/mlflow/metrics/:action (get-history)                                    401    401        401        401        401      404       404    200    200   200   200       200       200      200      200
-			POST /api/2.0/mlflow/metrics/:action (no such POST)                                  401    401        401        401        401      405       405    405    405   405   405       405       405      405      405
-			GET /api/2.0/mlflow-artifacts/*                                                      401    401        401        401        401      404       404    404    404   404   404       404       404      404      404
-			PUT /api/2.0/mlflow-artifacts/*                                                      401    401        401        401        401      404       404    404    404   404   404       404       404      404      404
-			POST /api/2.0/mlflow-artifacts/*                                                     401    401        401        401        401      404       404    404    404   404   404       404       404      404      404
-			DELETE /api/2.0/mlflow-artifacts/*                                                   401    401        401        401        401      404       404    404    404   404   404       404       404      404      404"
+			"                                                                               anonymous badKey revokedKey expiredKey expiredJwt otherKey nonMember viewer editor admin owner viewerKey editorKey adminKey ownerKey shareToken
+			GET /api/health                                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200
+			GET /api/config                                                                      200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200
+			POST /api/auth/local                                                                 200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200
+			GET /api/me                                                                          401    401        401        401        401      200       200    200    200   200   200       200       200      200      200        401
+			GET /api/workspaces                                                                  401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+        401
+			POST /api/workspaces                                                                 401    401        401        401        401      403       201    201    201   201   201       403       403      403      403        401
+			POST /api/experiments/batch                                                          401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+        401
+			POST /api/series                                                                     401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+        401
+			POST /api/analysis/importance (runs by id)                                           401    401        401        401        401     200-      200-   200+   200+  200+  200+      200+      200+     200+     200+        401
+			GET /api/api-keys                                                                    401    401        401        401        401      403       200    200    200   200   200       403       403      403      403        401
+			POST /api/api-keys (unscoped)                                                        401    401        401        401        401      403       201    201    201   201   201       403       403      403      403        401
+			POST /api/api-keys (scoped to the workspace)                                         401    401        401        401        401      403       404    201    201   201   201       403       403      403      403        401
+			DELETE /api/api-keys/:id (own key)                                                   401    401        401        401        401      403       200    200    200   200   200       403       403      403      403        401
+			DELETE /api/api-keys/:id (someone else’s key)                                        401    401        401        401        401      403       404    404    404   404   404       403       403      403      403        401
+			GET /api/invitations                                                                 401    401        401        401        401      403       200    200    200   200   200       403       403      403      403        401
+			POST /api/invitations/:id/accept (addressed to the caller)                           401    401        401        401        401      403       200    200    200   200   200       403       403      403      403        401
+			POST /api/invitations/:id/accept (addressed to someone else)                         401    401        401        401        401      403       404    404    404   404   404       403       403      403      403        401
+			POST /api/invitations/:id/decline (addressed to the caller)                          401    401        401        401        401      403       200    200    200   200   200       403       403      403      403        401
+			POST /api/invitations/:id/decline (addressed to someone else)                        401    401        401        401        401      403       404    404    404   404   404       403       403      403      403        401
+			GET /api/workspaces/:id                                                              401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			PATCH /api/workspaces/:id                                                            401    401        401        401        401      403       404    403    403   200   200       403       403      200      200        401
+			DELETE /api/workspaces/:id (a clone)                                                 401    401        401        401        401      403       404    403    403   403   200       403       403      403      403        401
+			POST /api/workspaces/:id/leave (a clone)                                             401    401        401        401        401      403       404    200    200   200   409       403       403      403      403        401
+			POST /api/workspaces/:id/transfer (a clone, to its admin)                            401    401        401        401        401      403       404    403    403   403   200       403       403      403      403        401
+			GET /api/workspaces/:id/members                                                      401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			PATCH /api/workspaces/:id/members/:userId (a viewer → editor)                        401    401        401        401        401      403       404    403    403   200   200       403       403      403      403        401
+			PATCH /api/workspaces/:id/members/:userId (a viewer → admin)                         401    401        401        401        401      403       404    403    403   403   200       403       403      403      403        401
+			PATCH /api/workspaces/:id/members/:userId (an admin → editor)                        401    401        401        401        401      403       404    403    403   403   200       403       403      403      403        401
+			DELETE /api/workspaces/:id/members/:userId (an editor)                               401    401        401        401        401      403       404    403    403   200   200       403       403      403      403        401
+			DELETE /api/workspaces/:id/members/:userId (an admin)                                401    401        401        401        401      403       404    403    403   403   200       403       403      403      403        401
+			GET /api/workspaces/:id/invitations                                                  401    401        401        401        401      403       404    403    403   200   200       403       403      200      200        401
+			POST /api/workspaces/:id/invitations (as viewer)                                     401    401        401        401        401      403       404    403    403   201   201       403       403      403      403        401
+			POST /api/workspaces/:id/invitations (as admin)                                      401    401        401        401        401      403       404    403    403   403   201       403       403      403      403        401
+			DELETE /api/workspaces/:id/invitations/:invitationId (to viewer)                     401    401        401        401        401      403       404    403    403   200   200       403       403      403      403        401
+			DELETE /api/workspaces/:id/invitations/:invitationId (to admin)                      401    401        401        401        401      403       404    403    403   403   200       403       403      403      403        401
+			GET /api/workspaces/:id/experiments                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			POST /api/workspaces/:id/experiments/bulk (tags a fresh run)                         401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			GET /api/workspaces/:id/keys                                                         401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			GET /api/workspaces/:id/views                                                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			POST /api/workspaces/:id/views                                                       401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			PATCH /api/workspaces/:id/views/:viewId (a fresh view)                               401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			DELETE /api/workspaces/:id/views/:viewId (a fresh view)                              401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			GET /api/share-links                                                                 401    401        401        401        401      403       404    200    200   200   200       403       403      403      403        401
+			POST /api/share-links (a run)                                                        401    401        401        401        401      403       404    403    201   201   201       403       403      403      403        401
+			DELETE /api/share-links/:id (a fresh link)                                           401    401        401        401        401      403       404    403    200   200   200       403       403      403      403        401
+			PUT /api/workspaces/:id/sharing                                                      401    401        401        401        401      403       404    403    403   200   200       403       403      403      403        401
+			GET /api/workspaces/:id/projects                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			POST /api/workspaces/:id/projects                                                    401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			GET /api/workspaces/:id/projects/:projectId (a fresh project)                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			PATCH /api/workspaces/:id/projects/:projectId (a fresh project)                      401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			DELETE /api/workspaces/:id/projects/:projectId (a fresh project)                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			POST /api/analysis/importance (a workspace’s runs)                                   401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			GET /api/shared/:token (a live link)                                                 200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200
+			GET /api/shared/:token (a revoked link)                                              404    404        404        404        404      404       404    404    404   404   404       404       404      404      404        404
+			POST /api/shared/:token/series (a live link)                                         200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200
+			POST /api/shared/:token/series (a revoked link)                                      404    404        404        404        404      404       404    404    404   404   404       404       404      404      404        404
+			POST /api/experiments                                                                401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			GET /api/experiments/:id                                                             401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			PATCH /api/experiments/:id                                                           401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			DELETE /api/experiments/:id (a fresh one)                                            401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			POST /api/experiments/:id/logs                                                       401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			POST /api/experiments/:id/logs/batch                                                 401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			POST /api/experiments/:id/heartbeat                                                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			GET /api/experiments/:id/metrics                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			GET /api/experiments/:id/results                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			GET /api/experiments/:id/export.csv                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			GET /api/experiments/:id/references                                                  401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			POST /api/experiments/:id/references (to a fresh one)                                401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			DELETE /api/experiments/:id/references/:referencedId (a fresh link)                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			GET /api/experiments/:id/context (a fresh one)                                       401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			PUT /api/experiments/:id/context                                                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			GET /api/experiments/:id/console                                                     401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			POST /api/experiments/:id/console                                                    401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			GET /api/2.0/mlflow/runs/:action (get)                                               401    401        401        401        401      404       404    200    200   200   200       200       200      200      200        401
+			POST /api/2.0/mlflow/runs/:action (log-batch)                                        401    401        401        401        401      404       404    403    200   200   200       403       200      200      200        401
+			GET /api/2.0/mlflow/experiments/:action (get, a fresh project)                       401    401        401        401        401      404       404    200    200   200   200       200       200      200      200        401
+			POST /api/2.0/mlflow/experiments/:action (set-experiment-tag, a fresh project)       401    401        401        401        401      404       404    403    200   200   200       403       200      200      200        401
+			GET /api/2.0/mlflow/metrics/:action (get-history)                                    401    401        401        401        401      404       404    200    200   200   200       200       200      200      200        401
+			POST /api/2.0/mlflow/metrics/:action (no such POST)                                  401    401        401        401        401      405       405    405    405   405   405       405       405      405      405        401
+			GET /api/2.0/mlflow-artifacts/* (list a run's files)                                 401    401        401        401        401      404       404    200    200   200   200       200       200      200      200        401
+			PUT /api/2.0/mlflow-artifacts/* (a file of the run)                                  401    401        401        401        401      404       404    403    200   200   200       403       200      200      200        401
+			POST /api/2.0/mlflow-artifacts/*                                                     401    401        401        401        401      404       404    404    404   404   404       404       404      404      404        401
+			DELETE /api/2.0/mlflow-artifacts/* (a file of the run)                               401    401        401        401        401      404       404    403    200   200   200       403       200      200      200        401
+			GET /api/experiments/:id/artifacts                                                   401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			POST /api/experiments/:id/artifacts                                                  401    401        401        401        401      403       404    403    201   201   201       403       201      201      201        401
+			GET /api/experiments/:id/artifacts/:artifactId (a stored one)                        401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			DELETE /api/experiments/:id/artifacts/:artifactId (a stored one)                     401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			POST /api/experiments/:id/artifacts/:artifactId/complete (uploaded)                  401    401        401        401        401      403       404    403    200   200   200       403       200      200      200        401
+			GET /api/experiments/:id/artifacts/:artifactId/download (a stored one)               401    401        401        401        401      403       404    200    200   200   200       200       200      200      200        401
+			PUT /api/artifact-uploads/:token (a fresh upload URL)                                200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200
+			GET /api/artifact-downloads/:token (a fresh download URL)                            200    200        200        200        200      200       200    200    200   200   200       200       200      200      200        200"
 		`);
 	});
 

@@ -69,6 +69,7 @@ function validId(path: string, name: string, world: FuzzWorld): string | undefin
 	if (name === 'referencedId') return world.otherExperimentId;
 	if (name === 'userId') return world.memberId;
 	if (name === 'invitationId') return world.invitationId;
+	if (name === 'token' && path.startsWith('/api/shared/')) return world.shareToken;
 	if (path.startsWith('/api/workspaces/')) return world.workspaceId;
 	if (path.startsWith('/api/experiments/')) return world.experimentId;
 	if (path.startsWith('/api/invitations/')) return world.invitationId;
@@ -264,6 +265,21 @@ function template(route: Route, method: string, world: FuzzWorld): Record<string
 			return { name: `fuzz project ${randomUUID().slice(0, 8)}`, description: 'd' };
 		case 'PATCH /api/workspaces/:id/projects/:projectId':
 			return { name: 'fuzz project renamed', description: 'd' };
+		case 'POST /api/share-links':
+			return {
+				experimentIds: [world.experimentId, world.otherExperimentId],
+				expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+				anonymous: true
+			};
+		case 'PUT /api/workspaces/:id/sharing':
+			return { enabled: true };
+		case 'POST /api/shared/:token/series':
+			return {
+				experimentIds: [world.experimentId, world.otherExperimentId],
+				metrics: ['train/loss'],
+				x: 'relative',
+				buckets: 50
+			};
 		case 'POST /api/experiments/batch':
 			return {
 				ids: [world.experimentId, world.otherExperimentId],
@@ -308,6 +324,16 @@ function template(route: Route, method: string, world: FuzzWorld): Record<string
 			return { lines: [{ seq: 1, time: '2026-12-07T10:00:00Z', stream: 'stderr', text: 'fuzz line' }] };
 		case 'POST /api/experiments/:id/references':
 			return { referencedId: world.otherExperimentId };
+		case 'POST /api/experiments/:id/artifacts':
+			return {
+				path: `fuzz/${randomUUID().slice(0, 8)}.txt`,
+				size: 3,
+				sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+				contentType: 'text/plain',
+				overwrite: false,
+				step: 1,
+				mediaKey: 'fuzz'
+			};
 		case 'POST /api/experiments/:id/logs/batch':
 			return { logs: [entry(), entry()] };
 		case 'POST /api/experiments/:id/logs':
@@ -659,6 +685,9 @@ export function contractViolation(method: string, response: Response, text: stri
 	if (method === 'HEAD' || status === 204) return text === '' ? undefined : 'body on a HEAD/204 response';
 	const type = response.headers.get('content-type') ?? '';
 	if (status === 200 && type.startsWith('text/csv')) return undefined;
+	// A downloaded artifact: its bytes, never rendered.
+	if (status === 200 && response.headers.get('content-disposition')?.startsWith('attachment'))
+		return undefined;
 	let body: { status?: unknown; data?: unknown; error?: unknown };
 	try {
 		body = JSON.parse(text);

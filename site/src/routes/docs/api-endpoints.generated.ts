@@ -20,7 +20,7 @@ export const apiReference: EndpointGroup[] = [
 				who: 'anyone',
 				request: '',
 				success:
-					'200 `{authMode: "local"|"supabase"|"disabled", authProblem, supabaseUrl, supabaseAnonKey, version}`'
+					'200 `{authMode: "local"|"supabase"|"disabled", authProblem, supabaseUrl, supabaseAnonKey, version, artifacts: {storage, maxFileBytes, quotaBytes}}`'
 			},
 			{
 				method: 'GET',
@@ -241,7 +241,8 @@ export const apiReference: EndpointGroup[] = [
 				method: 'POST',
 				path: '/api/experiments',
 				who: 'editor',
-				request: '`{name, workspaceId?, description?, hyperparams?, tags?, project?, importKey?}`',
+				request:
+					'`{name, workspaceId?, description?, hyperparams?, tags?, project?, importKey?, startedAt?}`',
 				success:
 					'201 `Experiment` (with `notes` and `context`); 200 with the existing run when `importKey` was used before; 409 past the project limit'
 			},
@@ -432,6 +433,117 @@ export const apiReference: EndpointGroup[] = [
 		]
 	},
 	{
+		title: 'Share links',
+		endpoints: [
+			{
+				method: 'GET',
+				path: '/api/share-links',
+				who: 'a signed-in session, viewer or higher in the workspace',
+				request: '`?workspaceId`',
+				success: '200 `{sharing_enabled, items: [ShareLink]}` (newest first, at most 200)'
+			},
+			{
+				method: 'POST',
+				path: '/api/share-links',
+				who: 'a signed-in session, editor or higher in the target’s workspace',
+				request:
+					'`{experimentId} | {experimentIds} (1–100, one workspace) | {viewId}`, plus `expiresAt?`, `anonymous?`',
+				success:
+					'201 `ShareLink` plus `token` and `url` (`/s/<token>`), shown only this once; 409 when sharing is off'
+			},
+			{
+				method: 'DELETE',
+				path: '/api/share-links/:id',
+				who: 'a signed-in session, editor or higher in the link’s workspace',
+				request: '',
+				success: '200 `ShareLink` (revoked)'
+			},
+			{
+				method: 'GET',
+				path: '/api/shared/:token',
+				who: 'anyone with the link (the token in the path)',
+				request: '',
+				success: '200 `{target, anonymous, workspace, shared_by, view, experiments: [...], ...}`'
+			},
+			{
+				method: 'POST',
+				path: '/api/shared/:token/series',
+				who: 'anyone with the link (the token in the path)',
+				request: 'the body of `POST /api/series` without `groupBy`; ids must be among the shared runs',
+				success: '200 as `POST /api/series`, for the shared runs only'
+			},
+			{
+				method: 'PUT',
+				path: '/api/workspaces/:id/sharing',
+				who: 'admin, session',
+				request: '`{enabled}`',
+				success: '200 `{workspace_id, sharing_enabled}`'
+			}
+		]
+	},
+	{
+		title: 'Artifacts',
+		endpoints: [
+			{
+				method: 'GET',
+				path: '/api/artifact-downloads/:token',
+				who: 'the holder of the download URL',
+				request: '',
+				success: '200 the file, as an attachment'
+			},
+			{
+				method: 'PUT',
+				path: '/api/artifact-uploads/:token',
+				who: 'the holder of the upload URL',
+				request: "the file's bytes (any content type)",
+				success: '200 `{size, sha256}`; then complete the artifact'
+			},
+			{
+				method: 'GET',
+				path: '/api/experiments/:id/artifacts',
+				who: 'viewer',
+				request: '`?limit&after&prefix&mediaKey`',
+				success: '200 `{artifacts: [Artifact], next_after, usage: {bytes, quota_bytes}}` (by path)'
+			},
+			{
+				method: 'POST',
+				path: '/api/experiments/:id/artifacts',
+				who: 'editor',
+				request: '`{path, size, sha256, contentType?, overwrite?, step?, mediaKey?}`',
+				success:
+					'201 `{artifact, upload: {url, method, headers, expires_at}}`; 200 with `upload: null` when the same bytes are stored; 409 other bytes at the path; 413 over the file limit or quota'
+			},
+			{
+				method: 'GET',
+				path: '/api/experiments/:id/artifacts/:artifactId',
+				who: 'viewer',
+				request: '',
+				success: '200 `Artifact`'
+			},
+			{
+				method: 'DELETE',
+				path: '/api/experiments/:id/artifacts/:artifactId',
+				who: 'editor',
+				request: '',
+				success: '200 `{deleted: true}`'
+			},
+			{
+				method: 'POST',
+				path: '/api/experiments/:id/artifacts/:artifactId/complete',
+				who: 'editor',
+				request: '',
+				success: '200 `Artifact`; 400 when the stored bytes differ from the declared size or hash'
+			},
+			{
+				method: 'GET',
+				path: '/api/experiments/:id/artifacts/:artifactId/download',
+				who: 'viewer',
+				request: '',
+				success: '200 `{url, expires_at}` (valid 15 minutes)'
+			}
+		]
+	},
+	{
 		title: 'MLflow compatibility',
 		endpoints: [
 			{
@@ -481,29 +593,30 @@ export const apiReference: EndpointGroup[] = [
 				method: 'GET',
 				path: '/api/2.0/mlflow-artifacts/*',
 				who: 'signed in or key',
-				request: '',
-				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+				request:
+					'`artifacts?path=<experiment>/<run>/artifacts[/dir]` (list) or `artifacts/<experiment>/<run>/artifacts/<path>`',
+				success: '200 `{files: [{path, is_dir, file_size}]}`, or the file'
 			},
 			{
 				method: 'POST',
 				path: '/api/2.0/mlflow-artifacts/*',
 				who: 'signed in or key',
 				request: '',
-				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (no multipart uploads)'
 			},
 			{
 				method: 'PUT',
 				path: '/api/2.0/mlflow-artifacts/*',
 				who: 'signed in or key',
-				request: '',
-				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+				request: "the file's bytes",
+				success: '200 `{}`'
 			},
 			{
 				method: 'DELETE',
 				path: '/api/2.0/mlflow-artifacts/*',
 				who: 'signed in or key',
 				request: '',
-				success: 'never: 404 `{error_code: "ENDPOINT_NOT_FOUND"}` (Tora stores no artifacts yet)'
+				success: '200 `{}`'
 			}
 		]
 	}

@@ -32,6 +32,8 @@ describe('the docs API reference', () => {
 	it('groups each endpoint under the resource its path names', () => {
 		const rules: [RegExp, string][] = [
 			[/^\/api\/2\.0\//, 'MLflow compatibility'],
+			[/^\/api\/(share-links|shared)\b|\/sharing$/, 'Share links'],
+			[/\/artifacts?\b|^\/api\/artifact-/, 'Artifacts'],
 			[/\/(logs|metrics|results|export|heartbeat|console)/, 'Logging, series and export'],
 			[/^\/api\/series$/, 'Logging, series and export'],
 			[/experiments|\/(views|keys)\b/, 'Experiments'],
