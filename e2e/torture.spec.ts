@@ -103,6 +103,26 @@ for (const width of WIDTHS) {
 		await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
 		await expect(page.getByText('Members', { exact: true })).toBeVisible();
 		await expectNoOverflow(page, 'settings');
+
+		// The shared pages, read by someone without an account: one run, and the whole comparison.
+		const share = async (target: Record<string, unknown>) => {
+			const response = await page.request.post('/api/share-links', {
+				headers: { authorization: `Bearer ${fixture.token}` },
+				data: target
+			});
+			expect(response.status()).toBe(201);
+			return new URL((await response.json()).data.url).pathname;
+		};
+		const shared = [
+			['shared run', await share({ experimentId: worst })],
+			['shared comparison', await share({ experimentIds: fixture.experimentIds })]
+		] as const;
+		await page.context().clearCookies();
+		for (const [label, path] of shared) {
+			await page.goto(path);
+			await expect(page.getByTestId('shared-page')).toBeVisible({ timeout: 20_000 });
+			await expectNoOverflow(page, label);
+		}
 	});
 }
 
