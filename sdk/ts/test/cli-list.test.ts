@@ -4,11 +4,7 @@
  * visible workspace and merge into one order; filters, sorts, columns, CSV and names are the
  * server's query language end to end.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../server/app.ts';
-import { functionsDir } from '../../../server/paths.ts';
-import { loadRoutes } from '../../../server/routes.ts';
 import { createKey } from '../../../tests/support/api.ts';
 import { createTeamWorkspace, signInWithWorkspace } from '../../../tests/support/experiments.ts';
 import { Api } from '../src/cli-api.js';
@@ -16,7 +12,7 @@ import { listRuns } from '../src/cli-list.js';
 import { Http } from '../src/http.js';
 import { uuid7 } from '../src/uuid7.js';
 import type { WireLogEntry } from '../src/wire.js';
-import { childEnv, removeTempDirs, tempDir, tora } from './support.js';
+import { childEnv, removeTempDirs, tempDir, tora, startInProcessServer } from './support.js';
 
 let baseUrl: string;
 let stopServer: () => Promise<void>;
@@ -64,10 +60,9 @@ async function run(
 }
 
 beforeAll(async () => {
-	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-	stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+	const served = await startInProcessServer();
+	baseUrl = `${served.origin}/api`;
+	stopServer = served.stop;
 	const user = await signInWithWorkspace();
 	personal = user.personalWorkspaceId;
 	team = await createTeamWorkspace(user.userId, 'Team, "quoted"');

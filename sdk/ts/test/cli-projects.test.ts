@@ -3,16 +3,12 @@
  * `Tora.create({project})` puts a run in a project (made on first use), and `tora projects list`
  * lists one workspace's projects or every visible workspace's, with run counts.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../server/app.ts';
-import { functionsDir } from '../../../server/paths.ts';
-import { loadRoutes } from '../../../server/routes.ts';
 import { createKey } from '../../../tests/support/api.ts';
 import { createTeamWorkspace, signInWithWorkspace } from '../../../tests/support/experiments.ts';
 import { Tora } from '../src/client.js';
 import type { WireProject } from '../src/wire.js';
-import { childEnv, removeTempDirs, tempDir, tora } from './support.js';
+import { childEnv, removeTempDirs, tempDir, tora, startInProcessServer } from './support.js';
 
 let baseUrl: string;
 let stopServer: () => Promise<void>;
@@ -40,10 +36,9 @@ async function create(name: string, workspaceId: string, project?: string): Prom
 }
 
 beforeAll(async () => {
-	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-	stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+	const served = await startInProcessServer();
+	baseUrl = `${served.origin}/api`;
+	stopServer = served.stop;
 	const user = await signInWithWorkspace();
 	personal = user.personalWorkspaceId;
 	team = await createTeamWorkspace(user.userId, 'Projects team');

@@ -5,17 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../server/app.ts';
-import { functionsDir } from '../../../server/paths.ts';
-import { loadRoutes } from '../../../server/routes.ts';
 import { api, createKey } from '../../../tests/support/api.ts';
 import { createExperiment, signInWithWorkspace, type TestUser } from '../../../tests/support/experiments.ts';
 import type { SnapshotData } from '../src/snapshot/data.js';
 import { SNAPSHOT_CSP, SNAPSHOT_DATA_ID } from '../src/snapshot/render.js';
-import { binPath, childEnv, removeTempDirs, run as runCommand, tempDir, tora } from './support.js';
+import {
+	binPath,
+	childEnv,
+	removeTempDirs,
+	run as runCommand,
+	tempDir,
+	tora,
+	startInProcessServer
+} from './support.js';
 
 const HOSTILE = '</script><script>alert(1)</script>';
 
@@ -63,10 +67,9 @@ function embedded(html: string): SnapshotData {
 }
 
 beforeAll(async () => {
-	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-	stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+	const served = await startInProcessServer();
+	const baseUrl = `${served.origin}/api`;
+	stopServer = served.stop;
 	user = await signInWithWorkspace();
 	key = (await createKey(user.token)).key;
 	dir = tempDir('tora-cli-snapshot-');

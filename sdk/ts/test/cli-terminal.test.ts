@@ -7,15 +7,11 @@
  * back to the stored values.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb } from '../../../functions/_lib/db.ts';
-import { createApp } from '../../../server/app.ts';
-import { functionsDir } from '../../../server/paths.ts';
-import { loadRoutes } from '../../../server/routes.ts';
 import { createKey } from '../../../tests/support/api.ts';
 import { createTeamWorkspace, signInWithWorkspace } from '../../../tests/support/experiments.ts';
-import { childEnv, removeTempDirs, tempDir, tora } from './support.js';
+import { childEnv, removeTempDirs, tempDir, tora, startInProcessServer } from './support.js';
 
 const TITLE = '\u001b]0;pwned\u0007';
 const CLIPBOARD = '\u001b]52;c;cm0gLXJmIH4K\u0007';
@@ -40,10 +36,9 @@ let experimentId: string;
 let workspaceId: string;
 
 beforeAll(async () => {
-	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+	const served = await startInProcessServer();
+	origin = `${served.origin}`;
+	stopServer = served.stop;
 
 	const user = await signInWithWorkspace();
 	const { key } = await createKey(user.token);

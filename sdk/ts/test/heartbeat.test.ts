@@ -3,16 +3,12 @@
  * last_seen_at moves; switched off (option or TORA_HEARTBEAT=0) it stays; a busy run and a
  * finished one send none. Uses the shortest interval allowed (5 s), so it takes a few seconds.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../server/app.ts';
-import { functionsDir } from '../../../server/paths.ts';
-import { loadRoutes } from '../../../server/routes.ts';
 import { createKey } from '../../../tests/support/api.ts';
 import { signInWithWorkspace } from '../../../tests/support/experiments.ts';
 import { heartbeatIntervalMs, MIN_HEARTBEAT_INTERVAL_MS } from '../src/heartbeat.js';
 import { Tora, type ClientOptions } from '../src/index.js';
-import { removeTempDirs, tempDir } from './support.js';
+import { removeTempDirs, tempDir, startInProcessServer } from './support.js';
 
 const INTERVAL_MS = MIN_HEARTBEAT_INTERVAL_MS;
 
@@ -21,10 +17,9 @@ let key: string;
 let stopServer: () => Promise<void>;
 
 beforeAll(async () => {
-	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-	stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+	const served = await startInProcessServer();
+	baseUrl = `${served.origin}/api`;
+	stopServer = served.stop;
 	const user = await signInWithWorkspace();
 	key = (await createKey(user.token)).key;
 }, 60_000);

@@ -7,19 +7,15 @@
  * twice: the second adds nothing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../server/app.ts';
-import { functionsDir } from '../../../server/paths.ts';
-import { loadRoutes } from '../../../server/routes.ts';
 import { createKey } from '../../../tests/support/api.ts';
 import { createTeamWorkspace, signInWithWorkspace } from '../../../tests/support/experiments.ts';
 import { float32Decimal } from '../src/import/tensorboard.js';
 import { ImportProgress } from '../src/import/progress.js';
 import { ImportStats } from '../src/import/stats.js';
 import { uuid7 } from '../src/uuid7.js';
-import { childEnv, removeTempDirs, tempDir, tora } from './support.js';
+import { childEnv, removeTempDirs, tempDir, tora, startInProcessServer } from './support.js';
 import {
 	event,
 	eventFileBytes,
@@ -40,10 +36,9 @@ let team: string;
 let env: Record<string, string | undefined>;
 
 beforeAll(async () => {
-	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
-	stopServer = () => new Promise((resolve) => server.close(() => resolve()));
+	const served = await startInProcessServer();
+	baseUrl = `${served.origin}/api`;
+	stopServer = served.stop;
 	const user = await signInWithWorkspace();
 	personal = user.personalWorkspaceId;
 	team = await createTeamWorkspace(user.userId, 'Imports');

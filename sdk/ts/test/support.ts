@@ -6,9 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server as NetServer, type Socket } from 'node:net';
+import { createServer, connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApp } from '../../../server/app.ts';
+import { functionsDir } from '../../../server/paths.ts';
+import { loadRoutes } from '../../../server/routes.ts';
 import { cleanEnv, start, type Started } from '../../../tests/support/processes.ts';
 
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
@@ -237,4 +240,17 @@ export function tempDir(prefix: string): string {
 
 export function removeTempDirs(): void {
 	for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The single server's app in this test process (the test's database, every function, no auth
+ * rate limit) on a free port: its origin, and how to close it.
+ */
+export async function startInProcessServer(): Promise<{ origin: string; stop: () => Promise<void> }> {
+	const server = createApp({ routes: await loadRoutes(functionsDir), authRateLimit: false });
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		stop: () => new Promise((resolve) => server.close(() => resolve()))
+	};
 }
